@@ -1,0 +1,130 @@
+//! Registration, the account view and the phone number (Basic settings).
+
+use super::{Account, AuditEvent, AuditKind, FlowError, OtpState, OtpStatus, Service, Throttle};
+use crate::identity::{Email, Phone};
+use crate::password;
+use crate::records::{self, AccountRecord, EmailIndexRecord};
+use crate::tokens;
+
+/// OTP part of the account view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtpView {
+    /// Status.
+    pub status: OtpStatus,
+    /// Unix ms of activation, when active.
+    pub activated_ms: Option<u64>,
+}
+
+/// What the account page shows (`GET /api/account`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountView {
+    /// E-mail.
+    pub email: String,
+    /// E.164 phone.
+    pub phone: Option<String>,
+    /// OTP status.
+    pub otp: OtpView,
+    /// Last security events, newest first.
+    pub recent_events: Vec<AuditEvent>,
+}
+
+/// Events shown on the account page.
+const RECENT_EVENTS: usize = 10;
+
+impl Service<'_> {
+    /// Create an account (`POST /api/accounts`). The phone is optional here.
+    ///
+    /// Errors: `InvalidEmail`, `WeakPassword`, `PasswordTooLong`, `InvalidPhone`,
+    /// `EmailTaken`.
+    pub fn register(
+        &self,
+        email: &str,
+        password_input: &str,
+        phone: Option<&str>,
+    ) -> Result<String, FlowError> {
+        let email = Email::parse(email).map_err(|_| FlowError::InvalidEmail)?;
+        password::check_policy(password_input)?;
+        let phone = match phone.filter(|p| !p.trim().is_empty()) {
+            Some(p) => Some(Phone::parse(p).map_err(|_| FlowError::InvalidPhone)?),
+            None => None,
+        };
+        if self.store.get(&records::email_key(&email))?.is_some() {
+            return Err(FlowError::EmailTaken);
+        }
+        let account = Account {
+            id: tokens::random_hex(self.rng, 16)?,
+            email,
+            password_phc: password::hash(self.rng, password_input)?,
+            phone,
+            otp: OtpState::Disabled,
+            created_ms: self.now_ms(),
+            throttle: Throttle::default(),
+        };
+        // Write the account first, then claim the address atomically; a lost race
+        // leaves an unreachable account record, never two accounts for one address.
+        self.store.set(
+            &records::account_key(&account.id),
+            &records::encode(&AccountRecord::from_domain(&account)),
+        )?;
+        let index = EmailIndexRecord {
+            v: records::VERSION,
+            account_id: account.id.clone(),
+        };
+        let claimed = self.store.compare_and_swap(
+            &records::email_key(&account.email),
+            None,
+            &records::encode(&index),
+        )?;
+        if !claimed {
+            self.store.delete(&records::account_key(&account.id))?;
+            return Err(FlowError::EmailTaken);
+        }
+        self.audit(&account.id, AuditKind::AccountCreated)?;
+        Ok(account.id)
+    }
+
+    /// Account id for an e-mail address, if it has an account.
+    pub fn find_account_id(&self, email: &Email) -> Result<Option<String>, FlowError> {
+        let Some(bytes) = self.store.get(&records::email_key(email))? else {
+            return Ok(None);
+        };
+        let index: EmailIndexRecord = records::decode(&bytes)?;
+        Ok(Some(index.account_id))
+    }
+
+    /// The account page (`GET /api/account`).
+    pub fn account_view(&self, account_id: &str) -> Result<AccountView, FlowError> {
+        let account = self
+            .load_account(account_id)?
+            .ok_or(FlowError::NotSignedIn)?;
+        let activated_ms = match account.otp {
+            OtpState::Active { activated_ms, .. } => Some(activated_ms),
+            _ => None,
+        };
+        let mut recent_events = self.audit_log(account_id)?;
+        recent_events.truncate(RECENT_EVENTS);
+        Ok(AccountView {
+            email: account.email.as_str().to_owned(),
+            phone: account.phone.map(|p| p.as_str().to_owned()),
+            otp: OtpView {
+                status: account.otp.status(),
+                activated_ms,
+            },
+            recent_events,
+        })
+    }
+
+    /// Set or change the phone number (`PUT /api/account/phone`); returns E.164.
+    pub fn set_phone(&self, account_id: &str, input: &str) -> Result<String, FlowError> {
+        let phone = Phone::parse(input).map_err(|_| FlowError::InvalidPhone)?;
+        let changed = self.update_account(account_id, |account| {
+            let changed = account.phone.as_ref() != Some(&phone);
+            account.phone = Some(phone.clone());
+            Ok(changed)
+        })?;
+        if changed {
+            self.audit(account_id, AuditKind::PhoneChanged)?;
+        }
+        Ok(phone.as_str().to_owned())
+    }
+}

@@ -1,0 +1,212 @@
+//! Errors of the flows: each has a stable snake_case code (the `error` field of the
+//! HTTP contract), a kind that edge-api maps to a status, and a message a person can
+//! read. Internal errors carry operator detail in `Debug` only; their message is generic.
+
+use crate::code::CodeError;
+use crate::config::ConfigError;
+use crate::password::PasswordError;
+use crate::ports::{RngError, StoreError};
+use crate::seal::SealError;
+
+/// The class of an error, which edge-api maps to an HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// 400: the request is wrong.
+    BadRequest,
+    /// 401: credentials missing or wrong.
+    Unauthorized,
+    /// 409: the account's state does not allow this now.
+    Conflict,
+    /// 410: a link or challenge is no longer valid.
+    Gone,
+    /// 429: too many attempts.
+    TooManyRequests,
+    /// 500: the server's fault.
+    Internal,
+}
+
+/// Why activation failed (the pending secret is discarded in each case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActivationFailure {
+    /// The account password was wrong.
+    WrongPassword,
+    /// The code did not match the pending secret.
+    WrongCode,
+    /// The setup expired before activation.
+    Expired,
+}
+
+/// A fault of the server, not of the client.
+#[derive(Debug, thiserror::Error)]
+pub enum InternalError {
+    /// Key-value store failure.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A sealed blob did not open (wrong key ring, tampering).
+    #[error(transparent)]
+    Seal(#[from] SealError),
+    /// Configuration unusable.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Randomness unavailable.
+    #[error(transparent)]
+    Rng(#[from] RngError),
+    /// Password hashing failed.
+    #[error("password hashing failed")]
+    PasswordHash,
+    /// Too many concurrent writers on one record.
+    #[error("too much contention on one record")]
+    Contention,
+}
+
+/// Every way a flow can refuse.
+#[derive(Debug, thiserror::Error)]
+pub enum FlowError {
+    /// Not a usable e-mail address.
+    #[error("enter a valid e-mail address, like name@example.com")]
+    InvalidEmail,
+    /// Password shorter than the policy allows.
+    #[error("choose a password of at least 10 characters")]
+    WeakPassword,
+    /// Password longer than the policy allows.
+    #[error("the password must have at most 128 characters")]
+    PasswordTooLong,
+    /// The address already has an account.
+    #[error("an account with this e-mail address already exists")]
+    EmailTaken,
+    /// E-mail or password wrong (never says which).
+    #[error("the e-mail address or password is wrong")]
+    InvalidCredentials,
+    /// The code is well formed but wrong, or already used.
+    #[error("the code is wrong or was already used; wait for the next code and try again")]
+    InvalidCode,
+    /// The code is not well formed.
+    #[error("{0}")]
+    MalformedCode(CodeError),
+    /// The sign-in challenge is unknown, expired or spent.
+    #[error("this sign-in has expired; sign in again with your password")]
+    ChallengeExpired,
+    /// No valid session.
+    #[error("sign in first")]
+    NotSignedIn,
+    /// Not a valid international phone number.
+    #[error("enter the phone number in international form, starting with + and the country code")]
+    InvalidPhone,
+    /// OTP needs a phone number on file (for recovery).
+    #[error("set a phone number in Basic settings before activating OTP")]
+    PhoneRequired,
+    /// OTP is already active.
+    #[error("OTP is already active; deactivate it first to set up a new device key")]
+    OtpAlreadyActive,
+    /// Activate without a pending setup.
+    #[error("start OTP setting first to get a new key")]
+    NoPendingSetup,
+    /// OTP is not active (deactivate).
+    #[error("OTP is not active")]
+    OtpNotActive,
+    /// Activation failed; the pending secret is discarded.
+    #[error("{}", activation_message(*.0))]
+    ActivationFailed(ActivationFailure),
+    /// Too many attempts; retry later.
+    #[error("too many attempts; try again in {retry_after_s} seconds")]
+    TooManyAttempts {
+        /// Seconds until a new attempt is considered.
+        retry_after_s: u64,
+    },
+    /// The server's fault.
+    #[error("something went wrong on our side; nothing was changed, please try again")]
+    Internal(#[from] InternalError),
+}
+
+fn activation_message(reason: ActivationFailure) -> &'static str {
+    match reason {
+        ActivationFailure::WrongPassword => {
+            "activation failed: the password is wrong. The key was discarded; start OTP setting again and scan the new key"
+        }
+        ActivationFailure::WrongCode => {
+            "activation failed: the code does not match. The key was discarded; start OTP setting again and scan the new key"
+        }
+        ActivationFailure::Expired => {
+            "activation failed: the setup expired. Start OTP setting again and scan the new key"
+        }
+    }
+}
+
+impl From<StoreError> for FlowError {
+    fn from(e: StoreError) -> Self {
+        FlowError::Internal(e.into())
+    }
+}
+impl From<SealError> for FlowError {
+    fn from(e: SealError) -> Self {
+        FlowError::Internal(e.into())
+    }
+}
+impl From<RngError> for FlowError {
+    fn from(e: RngError) -> Self {
+        FlowError::Internal(e.into())
+    }
+}
+impl From<ConfigError> for FlowError {
+    fn from(e: ConfigError) -> Self {
+        FlowError::Internal(e.into())
+    }
+}
+impl From<PasswordError> for FlowError {
+    fn from(e: PasswordError) -> Self {
+        match e {
+            PasswordError::TooShort => FlowError::WeakPassword,
+            PasswordError::TooLong => FlowError::PasswordTooLong,
+            PasswordError::Rng(r) => r.into(),
+            PasswordError::Hash => InternalError::PasswordHash.into(),
+        }
+    }
+}
+
+impl FlowError {
+    /// Stable snake_case code (the contract's `error` field).
+    pub fn code(&self) -> &'static str {
+        match self {
+            FlowError::InvalidEmail => "invalid_email",
+            FlowError::WeakPassword => "weak_password",
+            FlowError::PasswordTooLong => "password_too_long",
+            FlowError::EmailTaken => "email_taken",
+            FlowError::InvalidCredentials => "invalid_credentials",
+            FlowError::InvalidCode => "invalid_code",
+            FlowError::MalformedCode(_) => "malformed_code",
+            FlowError::ChallengeExpired => "challenge_expired",
+            FlowError::NotSignedIn => "not_signed_in",
+            FlowError::InvalidPhone => "invalid_phone",
+            FlowError::PhoneRequired => "phone_required",
+            FlowError::OtpAlreadyActive => "otp_already_active",
+            FlowError::NoPendingSetup => "otp_not_pending",
+            FlowError::OtpNotActive => "otp_not_active",
+            FlowError::ActivationFailed(_) => "activation_failed",
+            FlowError::TooManyAttempts { .. } => "too_many_attempts",
+            FlowError::Internal(_) => "internal_error",
+        }
+    }
+
+    /// The class of the error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            FlowError::InvalidEmail
+            | FlowError::WeakPassword
+            | FlowError::PasswordTooLong
+            | FlowError::MalformedCode(_)
+            | FlowError::InvalidPhone
+            | FlowError::ActivationFailed(_) => ErrorKind::BadRequest,
+            FlowError::InvalidCredentials
+            | FlowError::InvalidCode
+            | FlowError::ChallengeExpired
+            | FlowError::NotSignedIn => ErrorKind::Unauthorized,
+            FlowError::EmailTaken
+            | FlowError::PhoneRequired
+            | FlowError::OtpAlreadyActive
+            | FlowError::NoPendingSetup
+            | FlowError::OtpNotActive => ErrorKind::Conflict,
+            FlowError::TooManyAttempts { .. } => ErrorKind::TooManyRequests,
+            FlowError::Internal(_) => ErrorKind::Internal,
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! OTP setting: setup (a fresh pending secret), activation and deactivation.
+
+use super::{ActivationFailure, AuditKind, FlowError, OtpState, Service};
+use crate::code;
+use crate::config::PENDING_TTL_MS;
+use crate::password;
+use crate::seal::SealPurpose;
+use crate::secret::{GENERATED_LEN, SharedSecret};
+use crate::totp::{self, TotpParams};
+use crate::uri;
+
+/// What `POST /api/otp/setup` returns, once: the only time the secret leaves the server.
+#[derive(Debug)]
+pub struct SetupView {
+    /// Upper-case unpadded Base32 shared secret.
+    pub shared_key: String,
+    /// The otpauth URI for the QR code.
+    pub otpauth_uri: String,
+    /// Parameters.
+    pub params: TotpParams,
+    /// Unix ms after which activation is refused.
+    pub expires_ms: u64,
+}
+
+impl Service<'_> {
+    /// Issue a fresh 160-bit shared secret, kept sealed as *pending*.
+    ///
+    /// Errors: `PhoneRequired` (no phone on file), `OtpAlreadyActive`.
+    pub fn setup_otp(&self, account_id: &str) -> Result<SetupView, FlowError> {
+        let mut raw = vec![0u8; GENERATED_LEN];
+        self.rng.fill(&mut raw)?;
+        let secret = SharedSecret::from_bytes(raw).map_err(|_| crate::ports::RngError)?;
+        let params = self.config.totp;
+        let expires_ms = self.now_ms() + PENDING_TTL_MS;
+        let sealed =
+            self.config
+                .keys
+                .seal(self.rng, SealPurpose::TotpSecret, account_id, secret.as_bytes())?;
+        let email = self.update_account(account_id, |account| {
+            if account.phone.is_none() {
+                return Err(FlowError::PhoneRequired);
+            }
+            if matches!(account.otp, OtpState::Active { .. }) {
+                return Err(FlowError::OtpAlreadyActive);
+            }
+            account.otp = OtpState::Pending {
+                sealed: sealed.clone(),
+                params,
+                expires_ms,
+            };
+            Ok(account.email.clone())
+        })?;
+        let otpauth_uri = uri::build(&self.config.issuer, email.as_str(), &secret, &params)
+            .map_err(|_| FlowError::InvalidEmail)?;
+        self.audit(account_id, AuditKind::OtpSetup)?;
+        Ok(SetupView {
+            shared_key: secret.to_base32(),
+            otpauth_uri,
+            params,
+            expires_ms,
+        })
+    }
+
+    /// Activate the pending secret with the account password and a code from it.
+    ///
+    /// Any failure but a malformed code discards the pending secret
+    /// (`ActivationFailed`); the matched step is recorded so the same code cannot
+    /// be used again for sign-in.
+    pub fn activate_otp(
+        &self,
+        account_id: &str,
+        password_input: &str,
+        code_input: &str,
+    ) -> Result<(), FlowError> {
+        let account = self
+            .load_account(account_id)?
+            .ok_or(FlowError::NotSignedIn)?;
+        let OtpState::Pending { params, .. } = &account.otp else {
+            return Err(match account.otp {
+                OtpState::Active { .. } => FlowError::OtpAlreadyActive,
+                _ => FlowError::NoPendingSetup,
+            });
+        };
+        let code = code::normalise(code_input, params.digits).map_err(FlowError::MalformedCode)?;
+        let password_ok = password::verify(password_input, &account.password_phc);
+        let now_ms = self.now_ms();
+        let result = self.update_account(account_id, |account| {
+            let OtpState::Pending {
+                sealed,
+                params,
+                expires_ms,
+            } = &account.otp
+            else {
+                return Err(FlowError::NoPendingSetup);
+            };
+            let failure = if *expires_ms <= now_ms {
+                Some(ActivationFailure::Expired)
+            } else if !password_ok {
+                Some(ActivationFailure::WrongPassword)
+            } else {
+                None
+            };
+            if let Some(reason) = failure {
+                account.otp = OtpState::Disabled;
+                return Err(FlowError::ActivationFailed(reason));
+            }
+            let bytes = self
+                .config
+                .keys
+                .open(SealPurpose::TotpSecret, account_id, sealed)?;
+            let secret = SharedSecret::from_bytes(bytes.to_vec())
+                .map_err(|_| crate::seal::SealError::Malformed)?;
+            match totp::verify(params, &secret, &code, now_ms / 1000, None) {
+                Ok(matched) => {
+                    account.otp = OtpState::Active {
+                        sealed: sealed.clone(),
+                        params: *params,
+                        activated_ms: now_ms,
+                        last_step: matched.step,
+                    };
+                    Ok(())
+                }
+                Err(_) => {
+                    account.otp = OtpState::Disabled;
+                    Err(FlowError::ActivationFailed(ActivationFailure::WrongCode))
+                }
+            }
+        });
+        match &result {
+            Ok(()) => self.audit(account_id, AuditKind::OtpActivated)?,
+            Err(FlowError::ActivationFailed(_)) => {
+                self.audit(account_id, AuditKind::OtpActivationFailed)?
+            }
+            Err(_) => {}
+        }
+        result
+    }
+
+    /// Deactivate OTP with the account password and a current code.
+    ///
+    /// Errors: `OtpNotActive`, `InvalidCredentials` (password), `MalformedCode`,
+    /// `InvalidCode` (wrong or replayed code).
+    pub fn deactivate_otp(
+        &self,
+        account_id: &str,
+        password_input: &str,
+        code_input: &str,
+    ) -> Result<(), FlowError> {
+        let account = self
+            .load_account(account_id)?
+            .ok_or(FlowError::NotSignedIn)?;
+        let OtpState::Active { params, .. } = &account.otp else {
+            return Err(FlowError::OtpNotActive);
+        };
+        code::normalise(code_input, params.digits).map_err(FlowError::MalformedCode)?;
+        if !password::verify(password_input, &account.password_phc) {
+            return Err(FlowError::InvalidCredentials);
+        }
+        let now = self.now_unix();
+        self.update_account(account_id, |account| {
+            match self.check_active_code(account, code_input, now) {
+                Ok(()) => {
+                    account.otp = OtpState::Disabled;
+                    account.throttle.code_failures = 0;
+                    Ok(())
+                }
+                Err(FlowError::InvalidCode) => {
+                    account.throttle.code_failures =
+                        account.throttle.code_failures.saturating_add(1);
+                    Err(FlowError::InvalidCode)
+                }
+                Err(other) => Err(other),
+            }
+        })?;
+        self.audit(account_id, AuditKind::OtpDeactivated)
+    }
+}
