@@ -14,12 +14,18 @@ pub struct MemoryStore {
 
 impl MemoryStore {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<u8>>> {
-        self.map.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.map
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Every key and value, sorted by key (for tests that inspect storage).
     pub fn dump(&self) -> Vec<(String, Vec<u8>)> {
-        let mut all: Vec<_> = self.lock().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let mut all: Vec<_> = self
+            .lock()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         all.sort();
         all
     }

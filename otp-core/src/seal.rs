@@ -142,12 +142,7 @@ impl KeyRing {
 
     fn aad(purpose: SealPurpose, account_id: &str, kid: &str) -> Vec<u8> {
         let mut aad = Vec::with_capacity(64);
-        for part in [
-            "otp-edge/seal/v1",
-            purpose.label(),
-            account_id,
-            kid,
-        ] {
+        for part in ["otp-edge/seal/v1", purpose.label(), account_id, kid] {
             aad.extend_from_slice(&(part.len() as u32).to_be_bytes());
             aad.extend_from_slice(part.as_bytes());
         }
@@ -198,8 +193,7 @@ impl KeyRing {
         }
         let (&kid_len, rest) = rest.split_first().ok_or(SealError::Malformed)?;
         let kid_len = usize::from(kid_len);
-        if kid_len == 0 || kid_len > MAX_KID_LEN || rest.len() < kid_len + NONCE_LEN + TAG_LEN
-        {
+        if kid_len == 0 || kid_len > MAX_KID_LEN || rest.len() < kid_len + NONCE_LEN + TAG_LEN {
             return Err(SealError::Malformed);
         }
         let (kid, rest) = rest.split_at(kid_len);

@@ -90,15 +90,18 @@ impl SharedSecret {
         if cleaned.is_empty() {
             return Err(SecretError::Empty);
         }
-        if !cleaned.bytes().all(|b| matches!(b, b'A'..=b'Z' | b'2'..=b'7')) {
+        if !cleaned
+            .bytes()
+            .all(|b| matches!(b, b'A'..=b'Z' | b'2'..=b'7'))
+        {
             return Err(SecretError::NotBase32);
         }
         // Unpadded Base32 lengths mod 8 can only be 0, 2, 4, 5 or 7.
         if matches!(cleaned.len() % 8, 1 | 3 | 6) {
             return Err(SecretError::BadLength);
         }
-        let decoded = totp_rs::Secret::try_from_base32(&cleaned)
-            .map_err(|_| SecretError::NotBase32)?;
+        let decoded =
+            totp_rs::Secret::try_from_base32(&cleaned).map_err(|_| SecretError::NotBase32)?;
         SharedSecret::from_bytes(decoded.as_bytes().to_vec())
     }
 

@@ -199,7 +199,9 @@ pub fn verify(
         let Some(step) = now.checked_add_signed(offset) else {
             continue;
         };
-        let expected = generator.generate(step.saturating_mul(params.period)).to_string();
+        let expected = generator
+            .generate(step.saturating_mul(params.period))
+            .to_string();
         let equal: bool = expected.as_bytes().ct_eq(code.as_str().as_bytes()).into();
         if !equal {
             continue;

@@ -250,7 +250,10 @@ impl Service<'_> {
                 return outcome;
             }
             let new_bytes = records::encode(&AccountRecord::from_domain(&after));
-            if self.store.compare_and_swap(&key, Some(&bytes), &new_bytes)? {
+            if self
+                .store
+                .compare_and_swap(&key, Some(&bytes), &new_bytes)?
+            {
                 return outcome;
             }
         }
@@ -294,6 +297,11 @@ impl Service<'_> {
             return Ok(Vec::new());
         };
         let log: AuditRecord = records::decode(&bytes)?;
-        Ok(log.events.iter().rev().map(AuditEntryRecord::to_domain).collect())
+        Ok(log
+            .events
+            .iter()
+            .rev()
+            .map(AuditEntryRecord::to_domain)
+            .collect())
     }
 }

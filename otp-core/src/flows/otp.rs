@@ -32,10 +32,12 @@ impl Service<'_> {
         let secret = SharedSecret::from_bytes(raw).map_err(|_| crate::ports::RngError)?;
         let params = self.config.totp;
         let expires_ms = self.now_ms() + PENDING_TTL_MS;
-        let sealed =
-            self.config
-                .keys
-                .seal(self.rng, SealPurpose::TotpSecret, account_id, secret.as_bytes())?;
+        let sealed = self.config.keys.seal(
+            self.rng,
+            SealPurpose::TotpSecret,
+            account_id,
+            secret.as_bytes(),
+        )?;
         let email = self.update_account(account_id, |account| {
             if account.phone.is_none() {
                 return Err(FlowError::PhoneRequired);

@@ -101,7 +101,8 @@ impl Service<'_> {
             match &outcome {
                 Ok(()) => account.throttle.code_failures = 0,
                 Err(FlowError::InvalidCode) => {
-                    account.throttle.code_failures = account.throttle.code_failures.saturating_add(1)
+                    account.throttle.code_failures =
+                        account.throttle.code_failures.saturating_add(1)
                 }
                 Err(_) => {}
             }

@@ -1,0 +1,176 @@
+//! What goes out: JSON answers, cookies, and the mapping of every error to a status and
+//! a stable code (docs/http-api.md).
+
+use otp_core::flows::{ErrorKind, FlowError};
+use serde::Serialize;
+
+/// An HTTP response as the routes build it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiResponse {
+    /// Status code.
+    pub status: u16,
+    /// Headers besides the common ones added by [`ApiResponse::headers`].
+    pub extra_headers: Vec<(String, String)>,
+    /// Body bytes (JSON or empty).
+    pub body: Vec<u8>,
+}
+
+impl ApiResponse {
+    /// `status` with `value` as JSON.
+    pub fn json<T: Serialize>(status: u16, value: &T) -> ApiResponse {
+        ApiResponse {
+            status,
+            extra_headers: Vec::new(),
+            body: serde_json::to_vec(value).unwrap_or_default(),
+        }
+    }
+
+    /// `204 No Content`.
+    pub fn no_content() -> ApiResponse {
+        ApiResponse {
+            status: 204,
+            extra_headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    /// Add a header.
+    pub fn with_header(mut self, name: &str, value: String) -> ApiResponse {
+        self.extra_headers.push((name.to_owned(), value));
+        self
+    }
+
+    /// All headers to send: content type (when there is a body), `no-store`, `nosniff`,
+    /// then the extra ones.
+    pub fn headers(&self) -> Vec<(String, String)> {
+        let mut headers = vec![
+            ("cache-control".to_owned(), "no-store".to_owned()),
+            ("x-content-type-options".to_owned(), "nosniff".to_owned()),
+        ];
+        if !self.body.is_empty() {
+            headers.push(("content-type".to_owned(), "application/json".to_owned()));
+        }
+        headers.extend(self.extra_headers.iter().cloned());
+        headers
+    }
+}
+
+/// Every error edge-api answers with.
+#[derive(Debug)]
+pub enum ApiError {
+    /// A flow refused.
+    Flow(FlowError),
+    /// Body over 16 KiB.
+    BodyTooLarge,
+    /// Body present but not `application/json`.
+    UnsupportedMediaType,
+    /// Body is not JSON (or not UTF-8, or nested too deeply).
+    MalformedJson,
+    /// A field is missing, mistyped or unknown; the text names it.
+    InvalidField(String),
+    /// No such route.
+    NotFound,
+    /// Route exists, method does not.
+    MethodNotAllowed,
+    /// State change from another origin.
+    CrossOrigin,
+}
+
+impl From<FlowError> for ApiError {
+    fn from(e: FlowError) -> Self {
+        ApiError::Flow(e)
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry_after: Option<u64>,
+}
+
+fn status_of(kind: ErrorKind) -> u16 {
+    match kind {
+        ErrorKind::BadRequest => 400,
+        ErrorKind::Unauthorized => 401,
+        ErrorKind::Conflict => 409,
+        ErrorKind::Gone => 410,
+        ErrorKind::TooManyRequests => 429,
+        ErrorKind::Internal => 500,
+    }
+}
+
+/// A field error message without the offending value (serde quotes values).
+fn field_message(serde_text: &str) -> String {
+    let head = serde_text.split(" at line ").next().unwrap_or(serde_text);
+    if head.starts_with("unknown field") || head.starts_with("missing field") {
+        let name = head.split('`').nth(1).unwrap_or("?");
+        let what = if head.starts_with("unknown") {
+            "is not expected here"
+        } else {
+            "is required"
+        };
+        format!("the field '{name}' {what}")
+    } else {
+        "a field has the wrong type or an impossible value".to_owned()
+    }
+}
+
+impl ApiError {
+    /// Status, code and message.
+    pub fn parts(&self) -> (u16, &'static str, String) {
+        match self {
+            ApiError::Flow(e) => (status_of(e.kind()), e.code(), e.to_string()),
+            ApiError::BodyTooLarge => (
+                413,
+                "body_too_large",
+                "the request body is larger than 16 KiB".into(),
+            ),
+            ApiError::UnsupportedMediaType => (
+                415,
+                "unsupported_media_type",
+                "send the body as application/json".into(),
+            ),
+            ApiError::MalformedJson => (
+                400,
+                "malformed_json",
+                "the request body is not valid JSON".into(),
+            ),
+            ApiError::InvalidField(text) => (400, "invalid_field", field_message(text)),
+            ApiError::NotFound => (404, "not_found", "there is nothing at this address".into()),
+            ApiError::MethodNotAllowed => (
+                405,
+                "method_not_allowed",
+                "this method is not allowed here".into(),
+            ),
+            ApiError::CrossOrigin => (
+                403,
+                "cross_origin",
+                "requests that change state must come from this site".into(),
+            ),
+        }
+    }
+
+    /// The JSON error response (`{error, message[, retry_after]}`), with a
+    /// `Retry-After` header for 429.
+    pub fn into_response(self) -> ApiResponse {
+        let (status, code, message) = self.parts();
+        let retry_after = match &self {
+            ApiError::Flow(FlowError::TooManyAttempts { retry_after_s }) => Some(*retry_after_s),
+            _ => None,
+        };
+        let response = ApiResponse::json(
+            status,
+            &ErrorBody {
+                error: code,
+                message,
+                retry_after,
+            },
+        );
+        match retry_after {
+            Some(s) => response.with_header("retry-after", s.to_string()),
+            None => response,
+        }
+    }
+}

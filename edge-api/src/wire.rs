@@ -1,0 +1,188 @@
+//! The JSON bodies of the HTTP contract (docs/http-api.md), kept apart from the domain
+//! types of otp-core; the `From` conversions below are the only bridge.
+//!
+//! Request bodies refuse unknown fields, so a misspelt field is a clear 400
+//! `invalid_field` rather than a silently ignored value.
+
+use otp_core::flows::{AccountView, AuditEvent, OtpStatus, SetupView};
+use serde::{Deserialize, Serialize};
+
+/// `POST /api/accounts`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterBody {
+    /// E-mail address.
+    pub email: String,
+    /// Password (10–128 characters).
+    pub password: String,
+    /// Optional phone, international form.
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+/// `POST /api/session`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignInBody {
+    /// E-mail address.
+    pub email: String,
+    /// Password.
+    pub password: String,
+}
+
+/// `POST /api/session/otp`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OtpStepBody {
+    /// Challenge from the password step.
+    pub challenge: String,
+    /// The code as typed.
+    pub code: String,
+}
+
+/// `PUT /api/account/phone`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhoneBody {
+    /// Phone, international form.
+    pub phone: String,
+}
+
+/// `POST /api/otp/activate` and `/api/otp/deactivate`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordCodeBody {
+    /// Account password.
+    pub password: String,
+    /// The code as typed.
+    pub code: String,
+}
+
+/// `POST /api/otp/setup` takes no fields (an empty body or `{}`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmptyBody {}
+
+/// `201` of `POST /api/accounts`.
+#[derive(Debug, Serialize)]
+pub struct Created {
+    /// Account id.
+    pub id: String,
+}
+
+/// `{status}` answers: `signed_in`, `active`, `disabled`.
+#[derive(Debug, Serialize)]
+pub struct Status {
+    /// The new status.
+    pub status: &'static str,
+}
+
+/// `200` of `POST /api/session` when a code is needed.
+#[derive(Debug, Serialize)]
+pub struct OtpRequired {
+    /// Always `otp_required`.
+    pub status: &'static str,
+    /// Token for `POST /api/session/otp`.
+    pub challenge: String,
+}
+
+/// `GET /api/time`.
+#[derive(Debug, Serialize)]
+pub struct Time {
+    /// Server time, Unix ms.
+    pub unix_ms: u64,
+}
+
+/// `PUT /api/account/phone` answer.
+#[derive(Debug, Serialize)]
+pub struct PhoneSet {
+    /// E.164.
+    pub phone: String,
+}
+
+/// OTP part of [`Account`].
+#[derive(Debug, Serialize)]
+pub struct Otp {
+    /// `disabled`, `pending`, `active` or `suspended`.
+    pub status: OtpStatus,
+    /// Unix ms of activation, or null.
+    pub activated_at: Option<u64>,
+}
+
+/// One security event.
+#[derive(Debug, Serialize)]
+pub struct Event {
+    /// Unix ms.
+    pub at: u64,
+    /// snake_case event name.
+    pub event: String,
+    /// Client address, if known.
+    pub client: Option<String>,
+}
+
+/// `GET /api/account`.
+#[derive(Debug, Serialize)]
+pub struct Account {
+    /// E-mail.
+    pub email: String,
+    /// E.164 phone or null.
+    pub phone: Option<String>,
+    /// OTP status.
+    pub otp: Otp,
+    /// Last security events, newest first.
+    pub recent_events: Vec<Event>,
+}
+
+/// `POST /api/otp/setup` answer: the only response that ever holds the shared secret.
+#[derive(Debug, Serialize)]
+pub struct Setup {
+    /// Base32 shared secret, unpadded, upper case.
+    pub shared_key: String,
+    /// otpauth URI for the QR code.
+    pub otpauth_uri: String,
+    /// 6 or 8.
+    pub digits: u8,
+    /// Seconds.
+    pub period: u64,
+    /// `SHA1`, `SHA256` or `SHA512`.
+    pub algorithm: &'static str,
+    /// Unix ms after which activation is refused.
+    pub expires_at: u64,
+}
+
+impl From<&AuditEvent> for Event {
+    fn from(e: &AuditEvent) -> Self {
+        Event {
+            at: e.at_ms,
+            event: e.kind.as_str().to_owned(),
+            client: e.client.clone(),
+        }
+    }
+}
+
+impl From<AccountView> for Account {
+    fn from(v: AccountView) -> Self {
+        Account {
+            email: v.email,
+            phone: v.phone,
+            otp: Otp {
+                status: v.otp.status,
+                activated_at: v.otp.activated_ms,
+            },
+            recent_events: v.recent_events.iter().map(Event::from).collect(),
+        }
+    }
+}
+
+impl From<SetupView> for Setup {
+    fn from(v: SetupView) -> Self {
+        Setup {
+            shared_key: v.shared_key,
+            otpauth_uri: v.otpauth_uri,
+            digits: v.params.digits,
+            period: v.params.period,
+            algorithm: v.params.algorithm.as_str(),
+            expires_at: v.expires_ms,
+        }
+    }
+}
