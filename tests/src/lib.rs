@@ -1,1 +1,307 @@
-//! End-to-end test support for otp-edge.
+//! Support for the end-to-end tests: start edge-host on a free port with a fresh data
+//! directory, talk JSON over HTTP with a cookie, compute codes with independent
+//! implementations (`oathtool`, `pyotp`), and read the key-value SQLite file.
+//!
+//! Artifacts come from the environment `cargo xtask test` sets, or the default build
+//! locations: `OTP_EDGE_HOST_BIN` (target/release/edge-host), `OTP_EDGE_COMPONENT`
+//! (target/wasm32-wasip2/wasm-release/edge_api.wasm), `OTP_EDGE_WEB` (web/).
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// A development sealing key for the tests (bytes 0..32).
+pub const SEAL_KEYS: &str = "t1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn artifact(var: &str, default: &str) -> PathBuf {
+    std::env::var_os(var)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(default))
+}
+
+/// A running edge-host; stopped with SIGTERM on drop.
+pub struct EdgeHost {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// Its `--data-dir`.
+    pub data_dir: PathBuf,
+    stderr_lines: mpsc::Receiver<String>,
+}
+
+impl EdgeHost {
+    /// Start edge-host on a free port over `data_dir` and wait until it says it listens.
+    pub fn start(data_dir: &Path) -> EdgeHost {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let bin = artifact("OTP_EDGE_HOST_BIN", "target/release/edge-host");
+        let mut child = Command::new(&bin)
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--data-dir")
+            .arg(data_dir)
+            .arg("--component")
+            .arg(artifact(
+                "OTP_EDGE_COMPONENT",
+                "target/wasm32-wasip2/wasm-release/edge_api.wasm",
+            ))
+            .arg("--web")
+            .arg(artifact("OTP_EDGE_WEB", "web"))
+            .arg("--var")
+            .arg(format!("seal_keys={SEAL_KEYS}"))
+            .arg("--var")
+            .arg("issuer=otp-edge e2e")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start {}: {e} (run `cargo xtask build`)",
+                    bin.display()
+                )
+            });
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let stdout = child.stdout.take().expect("piped stdout");
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if line.contains("otp-edge listening on") {
+                    let _ = ready_tx.send(());
+                }
+            }
+        });
+        let (err_tx, stderr_lines) = mpsc::channel();
+        let stderr = child.stderr.take().expect("piped stderr");
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = err_tx.send(line);
+            }
+        });
+        if ready_rx.recv_timeout(Duration::from_secs(120)).is_err() {
+            std::thread::sleep(Duration::from_millis(200));
+            let log: Vec<String> = stderr_lines.try_iter().collect();
+            let _ = child.kill();
+            panic!(
+                "edge-host ({}) did not say it was listening within 120 s; exit: {:?}; stderr:\n{}",
+                bin.display(),
+                child.try_wait(),
+                log.join("\n")
+            );
+        }
+        EdgeHost {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            data_dir: data_dir.to_owned(),
+            stderr_lines,
+        }
+    }
+
+    /// Stop with SIGTERM and wait; returns the exit status code.
+    pub fn stop(mut self) -> Option<i32> {
+        self.terminate()
+    }
+
+    fn terminate(&mut self) -> Option<i32> {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        self.child.wait().ok().and_then(|s| s.code())
+    }
+
+    /// Everything edge-host wrote to stderr so far.
+    pub fn stderr(&self) -> Vec<String> {
+        self.stderr_lines.try_iter().collect()
+    }
+
+    /// A new client with no cookie.
+    pub fn client(&self) -> Client {
+        Client {
+            base: self.base.clone(),
+            agent: ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .build()
+                .into(),
+            cookie: None,
+        }
+    }
+}
+
+impl Drop for EdgeHost {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            self.terminate();
+        }
+    }
+}
+
+/// An HTTP response: status and parsed JSON (Null when the body is empty).
+#[derive(Debug)]
+pub struct Reply {
+    /// Status code.
+    pub status: u16,
+    /// JSON body.
+    pub json: Value,
+    /// `Set-Cookie` header, if any.
+    pub set_cookie: Option<String>,
+}
+
+impl Reply {
+    /// The `error` code of an error body.
+    pub fn error(&self) -> &str {
+        self.json["error"].as_str().unwrap_or("")
+    }
+}
+
+/// A browser-like client that keeps the session cookie.
+pub struct Client {
+    base: String,
+    agent: ureq::Agent,
+    /// `otp_edge_session=…` when signed in.
+    pub cookie: Option<String>,
+}
+
+impl Client {
+    /// Send `method path` with a raw body and content type.
+    pub fn raw(
+        &mut self,
+        method: &str,
+        path: &str,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> Reply {
+        let mut request = ureq::http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base));
+        if let Some(ct) = content_type {
+            request = request.header("content-type", ct);
+        }
+        if let Some(cookie) = &self.cookie {
+            request = request.header("cookie", cookie);
+        }
+        let request = request.body(body.to_vec()).expect("valid request");
+        let mut response = self.agent.run(request).expect("edge-host answers");
+        let status = response.status().as_u16();
+        let set_cookie = response
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        if let Some(c) = &set_cookie {
+            let pair = c.split(';').next().unwrap_or_default().to_owned();
+            self.cookie = (!pair.ends_with('=')).then_some(pair);
+        }
+        let mut text = String::new();
+        let _ = response.body_mut().as_reader().read_to_string(&mut text);
+        let json = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text)
+                .unwrap_or_else(|_| panic!("{method} {path}: not JSON: {text}"))
+        };
+        Reply {
+            status,
+            json,
+            set_cookie,
+        }
+    }
+
+    /// Send JSON.
+    pub fn send(&mut self, method: &str, path: &str, body: Value) -> Reply {
+        let bytes = if body.is_null() {
+            Vec::new()
+        } else {
+            serde_json::to_vec(&body).unwrap()
+        };
+        self.raw(method, path, Some("application/json"), &bytes)
+    }
+}
+
+/// Unix seconds now.
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// If fewer than `margin` seconds remain in the current 30 s time step, wait for the
+/// next one, so a sequence of codes computed now stays inside the server's window.
+pub fn wait_for_fresh_step(margin: u64) {
+    let left = 30 - unix_now() % 30;
+    if left < margin {
+        std::thread::sleep(Duration::from_millis(left * 1000 + 200));
+    }
+}
+
+/// The TOTP code from Debian's `oathtool` (oath-toolkit) for a Base32 key at `unix`.
+pub fn oathtool_code(base32: &str, unix: u64) -> String {
+    let out = Command::new("oathtool")
+        .args(["--totp", "-b", "--now"])
+        .arg(format!("@{unix}"))
+        .arg(base32)
+        .output()
+        .expect("oathtool is installed (cargo xtask test installs it)");
+    assert!(
+        out.status.success(),
+        "oathtool: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// The TOTP code from Python's `pyotp` for a Base32 key at `unix`.
+pub fn pyotp_code(base32: &str, unix: u64) -> String {
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, pyotp; print(pyotp.TOTP(sys.argv[1]).at(int(sys.argv[2])))",
+        ])
+        .arg(base32)
+        .arg(unix.to_string())
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "pyotp: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// All `(store, key, value)` rows of the key-value file, sorted.
+pub fn kv_rows(data_dir: &Path) -> Vec<(String, String, Vec<u8>)> {
+    let db = rusqlite::Connection::open_with_flags(
+        data_dir.join("sqlite_key_value.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .expect("the key-value file exists");
+    let mut stmt = db
+        .prepare("SELECT store, key, value FROM spin_key_value ORDER BY store, key")
+        .expect("Spin's table layout");
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .expect("query")
+        .map(|r| r.expect("row"))
+        .collect()
+}
+
+/// The raw bytes of every file of the key-value store (database, WAL, journal).
+pub fn kv_file_bytes(data_dir: &Path) -> Vec<u8> {
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir(data_dir).expect("data dir") {
+        let path = entry.expect("entry").path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with("sqlite_key_value") {
+            all.extend(std::fs::read(&path).expect("readable"));
+        }
+    }
+    all
+}

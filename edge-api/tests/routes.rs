@@ -1,0 +1,309 @@
+//! The routes natively, over otp-core's in-memory store: every kind of bad input is a
+//! 4xx JSON error with a stable code and changes nothing.
+
+use edge_api::request::ApiRequest;
+use edge_api::response::ApiResponse;
+use edge_api::routes::{Platform, handle};
+use otp_core::memory::{FixedClock, MemoryStore};
+use otp_core::ports::OsRng;
+use serde_json::Value;
+
+const SEAL_KEYS: &str = "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+struct Harness {
+    store: MemoryStore,
+    clock: FixedClock,
+}
+
+fn variables(name: &str) -> Option<String> {
+    (name == "seal_keys").then(|| SEAL_KEYS.to_owned())
+}
+
+impl Harness {
+    fn new() -> Harness {
+        Harness {
+            store: MemoryStore::default(),
+            clock: FixedClock::at(1_700_000_000_000),
+        }
+    }
+
+    fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> ApiResponse {
+        let request = ApiRequest {
+            method: method.into(),
+            path: path.into(),
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            body: body.map(<[u8]>::to_vec),
+        };
+        let platform = Platform {
+            store: &self.store,
+            clock: &self.clock,
+            rng: &OsRng,
+            variables: &variables,
+        };
+        handle(&request, &platform)
+    }
+
+    fn json(&self, method: &str, path: &str, body: &str) -> ApiResponse {
+        self.send(
+            method,
+            path,
+            &[("content-type", "application/json")],
+            Some(body.as_bytes()),
+        )
+    }
+}
+
+fn error_code(response: &ApiResponse) -> String {
+    let body: Value = serde_json::from_slice(&response.body).expect("error bodies are JSON");
+    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
+    body["error"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn time_answers_unix_ms() {
+    let h = Harness::new();
+    let r = h.send("GET", "/api/time", &[], Some(b""));
+    assert_eq!(r.status, 200);
+    let body: Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(body["unix_ms"], 1_700_000_000_000u64);
+}
+
+#[test]
+fn bad_input_is_a_4xx_with_a_stable_code_and_changes_nothing() {
+    let h = Harness::new();
+    assert_eq!(
+        h.json(
+            "POST",
+            "/api/accounts",
+            r#"{"email":"a@example.com","password":"long enough pw"}"#
+        )
+        .status,
+        201
+    );
+    let before = h.store.dump();
+    let cases: Vec<(ApiResponse, u16, &str)> = vec![
+        (
+            h.json("POST", "/api/accounts", "{not json"),
+            400,
+            "malformed_json",
+        ),
+        (
+            h.json("POST", "/api/accounts", r#"{"email":5,"password":"x"}"#),
+            400,
+            "invalid_field",
+        ),
+        (
+            h.json("POST", "/api/accounts", r#"{"email":"b@example.com"}"#),
+            400,
+            "invalid_field",
+        ),
+        (
+            h.json(
+                "POST",
+                "/api/accounts",
+                r#"{"email":"b@example.com","password":"long enough pw","admin":true}"#,
+            ),
+            400,
+            "invalid_field",
+        ),
+        (
+            h.send(
+                "POST",
+                "/api/accounts",
+                &[("content-type", "application/json")],
+                None,
+            ),
+            413,
+            "body_too_large",
+        ),
+        (
+            h.send(
+                "POST",
+                "/api/session",
+                &[("content-type", "text/plain")],
+                Some(b"{}"),
+            ),
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            h.send(
+                "POST",
+                "/api/accounts",
+                &[("content-type", "application/json")],
+                Some(b"{\"email\":\"\xff\xfe\",\"password\":\"x\"}"),
+            ),
+            400,
+            "malformed_json",
+        ),
+        // Deep nesting is refused at the first bracket (a list is not an object).
+        (
+            h.json("POST", "/api/accounts", &"[".repeat(10_000)),
+            400,
+            "invalid_field",
+        ),
+        (
+            h.json("POST", "/api/accounts", &"{\"email\":".repeat(10_000)),
+            400,
+            "invalid_field",
+        ),
+        (
+            h.send("GET", "/api/account", &[], Some(b"")),
+            401,
+            "not_signed_in",
+        ),
+        (
+            h.send(
+                "GET",
+                "/api/account",
+                &[("cookie", "otp_edge_session=forged")],
+                Some(b""),
+            ),
+            401,
+            "not_signed_in",
+        ),
+        (h.json("POST", "/api/otp/setup", "{}"), 401, "not_signed_in"),
+        (
+            h.send("GET", "/api/nothing-here", &[], Some(b"")),
+            404,
+            "not_found",
+        ),
+        (
+            h.send("PATCH", "/api/time", &[], Some(b"")),
+            405,
+            "method_not_allowed",
+        ),
+        (
+            h.send(
+                "POST",
+                "/api/session",
+                &[
+                    ("content-type", "application/json"),
+                    ("origin", "https://evil.example"),
+                    ("spin-full-url", "http://127.0.0.1:3000/api/session"),
+                ],
+                Some(br#"{"email":"a@example.com","password":"long enough pw"}"#),
+            ),
+            403,
+            "cross_origin",
+        ),
+        (
+            h.json(
+                "POST",
+                "/api/accounts",
+                &format!(
+                    r#"{{"email":"{}@example.com","password":"long enough pw"}}"#,
+                    "a".repeat(10_000)
+                ),
+            ),
+            400,
+            "invalid_email",
+        ),
+        (
+            h.json(
+                "POST",
+                "/api/accounts",
+                "{\"email\":\"a\\u0000b@example.com\",\"password\":\"long enough pw\"}",
+            ),
+            400,
+            "invalid_email",
+        ),
+        (
+            h.json(
+                "POST",
+                "/api/accounts",
+                &format!(
+                    r#"{{"email":"c@example.com","password":"{}"}}"#,
+                    "p".repeat(5000)
+                ),
+            ),
+            400,
+            "password_too_long",
+        ),
+    ];
+    for (i, (response, status, code)) in cases.iter().enumerate() {
+        assert_eq!(
+            response.status,
+            *status,
+            "case {i}: {}",
+            String::from_utf8_lossy(&response.body)
+        );
+        assert_eq!(error_code(response), *code, "case {i}");
+    }
+    assert_eq!(h.store.dump(), before, "bad input changed the store");
+}
+
+#[test]
+fn a_missing_seal_key_is_a_server_fault_not_a_client_error() {
+    let h = Harness::new();
+    let request = ApiRequest {
+        method: "POST".into(),
+        path: "/api/accounts".into(),
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: Some(br#"{"email":"a@example.com","password":"long enough pw"}"#.to_vec()),
+    };
+    let platform = Platform {
+        store: &h.store,
+        clock: &h.clock,
+        rng: &OsRng,
+        variables: &|_| None,
+    };
+    let response = handle(&request, &platform);
+    assert_eq!(response.status, 500);
+    assert_eq!(error_code(&response), "internal_error");
+}
+
+#[test]
+fn sign_in_sets_a_strict_http_only_cookie_that_authenticates() {
+    let h = Harness::new();
+    h.json(
+        "POST",
+        "/api/accounts",
+        r#"{"email":"a@example.com","password":"long enough pw"}"#,
+    );
+    let r = h.json(
+        "POST",
+        "/api/session",
+        r#"{"email":"A@example.com","password":"long enough pw"}"#,
+    );
+    assert_eq!(r.status, 200);
+    let cookie = r
+        .headers()
+        .into_iter()
+        .find(|(n, _)| n == "set-cookie")
+        .map(|(_, v)| v)
+        .unwrap();
+    for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(attribute), "{cookie}");
+    }
+    let pair = cookie.split(';').next().unwrap().to_owned();
+    let account = h.send("GET", "/api/account", &[("cookie", &pair)], Some(b""));
+    assert_eq!(account.status, 200);
+    let body: Value = serde_json::from_slice(&account.body).unwrap();
+    assert_eq!(body["email"], "a@example.com");
+    assert_eq!(body["otp"]["status"], "disabled");
+    // The stored session key is the token's hash, not the token.
+    let token = pair.split('=').nth(1).unwrap();
+    assert!(
+        h.store
+            .dump()
+            .iter()
+            .all(|(k, v)| !k.contains(token) && !String::from_utf8_lossy(v).contains(token))
+    );
+    let out = h.send("DELETE", "/api/session", &[("cookie", &pair)], Some(b""));
+    assert_eq!(out.status, 204);
+    assert_eq!(
+        h.send("GET", "/api/account", &[("cookie", &pair)], Some(b""))
+            .status,
+        401
+    );
+}
