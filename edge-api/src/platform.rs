@@ -5,13 +5,17 @@
 use crate::request::{ApiRequest, MAX_BODY_BYTES};
 use crate::routes::{self, Platform};
 use futures::StreamExt;
-use otp_core::ports::{Clock, OsRng, Store, StoreError};
+use otp_core::memory::MemoryOutbox;
+use otp_core::ports::{Clock, Message, OsRng, Rng, Store, StoreError};
 use spin_sdk::http::{IncomingRequest, Response};
 use spin_sdk::http_component;
 use spin_sdk::wit::wasi::keyvalue::{atomics, store};
 
 /// The key-value store label (spin.toml `key_value_stores`).
 const STORE_LABEL: &str = "default";
+/// Store label of the development outbox (edge-host prints it and serves it at
+/// `/_dev/outbox`), used while no e-mail/SMS provider is configured.
+const DEV_OUTBOX_LABEL: &str = "dev_outbox";
 
 struct SpinStore(store::Bucket);
 
@@ -122,17 +126,59 @@ async fn handle(req: IncomingRequest) -> Response {
         }
     };
     let store = SpinStore(bucket);
+    let outbox = MemoryOutbox::default();
     let platform = Platform {
         store: &store,
         clock: &WallClock,
         rng: &OsRng,
+        outbox: &outbox,
         variables: &variable,
     };
     let answer = routes::handle(&api_request, &platform);
+    deliver(outbox.take());
     let mut builder = Response::builder();
     builder.status(answer.status);
     for (name, value) in answer.headers() {
         builder.header(name, value);
     }
     builder.body(answer.body).build()
+}
+
+/// Deliver queued messages. Until provider delivery exists, every message goes to the
+/// development outbox store (never in a deployment with providers configured).
+fn deliver(messages: Vec<Message>) {
+    if messages.is_empty() {
+        return;
+    }
+    let bucket = match store::open(DEV_OUTBOX_LABEL) {
+        Ok(bucket) => bucket,
+        Err(e) => {
+            eprintln!(
+                "edge-api: development outbox unavailable: {}",
+                unavailable(e)
+            );
+            return;
+        }
+    };
+    for message in messages {
+        let value = match &message {
+            Message::Email { to, subject, body } => {
+                serde_json::json!({"kind": "email", "to": to, "subject": subject, "body": body})
+            }
+            Message::Sms { to, body } => serde_json::json!({"kind": "sms", "to": to, "body": body}),
+        };
+        let mut nonce = [0u8; 4];
+        let _ = OsRng.fill(&mut nonce);
+        let key = format!(
+            "{:013}-{:08x}",
+            WallClock.now_ms(),
+            u32::from_be_bytes(nonce)
+        );
+        if let Err(e) = bucket.set(&key, value.to_string().as_bytes()) {
+            eprintln!(
+                "edge-api: development outbox write failed: {}",
+                unavailable(e)
+            );
+        }
+    }
 }

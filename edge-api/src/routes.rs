@@ -5,7 +5,7 @@ use crate::response::{ApiError, ApiResponse};
 use crate::wire;
 use otp_core::config::{SESSION_TTL_MS, ServiceConfig};
 use otp_core::flows::{FlowError, InternalError, Service, SignIn};
-use otp_core::ports::{Clock, Rng, Store};
+use otp_core::ports::{Clock, Outbox, Rng, Store};
 
 /// What the routes need from the platform (Spin in the component, fakes in tests).
 pub struct Platform<'a> {
@@ -15,6 +15,9 @@ pub struct Platform<'a> {
     pub clock: &'a dyn Clock,
     /// CSPRNG.
     pub rng: &'a dyn Rng,
+    /// Where the flows queue e-mails and text messages; delivered after the response
+    /// is decided.
+    pub outbox: &'a dyn Outbox,
     /// Variable lookup (`None` when undefined).
     pub variables: &'a dyn Fn(&str) -> Option<String>,
 }
@@ -70,6 +73,7 @@ fn service<'a>(req: &ApiRequest, platform: &'a Platform, config: &'a ServiceConf
         store: platform.store,
         clock: platform.clock,
         rng: platform.rng,
+        outbox: platform.outbox,
         config,
         client: req.client_ip(),
     }

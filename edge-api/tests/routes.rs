@@ -4,7 +4,7 @@
 use edge_api::request::ApiRequest;
 use edge_api::response::ApiResponse;
 use edge_api::routes::{Platform, handle};
-use otp_core::memory::{FixedClock, MemoryStore};
+use otp_core::memory::{FixedClock, MemoryOutbox, MemoryStore};
 use otp_core::ports::OsRng;
 use serde_json::Value;
 
@@ -13,6 +13,7 @@ const SEAL_KEYS: &str = "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 struct Harness {
     store: MemoryStore,
     clock: FixedClock,
+    outbox: MemoryOutbox,
 }
 
 fn variables(name: &str) -> Option<String> {
@@ -24,6 +25,7 @@ impl Harness {
         Harness {
             store: MemoryStore::default(),
             clock: FixedClock::at(1_700_000_000_000),
+            outbox: MemoryOutbox::default(),
         }
     }
 
@@ -47,6 +49,7 @@ impl Harness {
             store: &self.store,
             clock: &self.clock,
             rng: &OsRng,
+            outbox: &self.outbox,
             variables: &variables,
         };
         handle(&request, &platform)
@@ -255,6 +258,7 @@ fn a_missing_seal_key_is_a_server_fault_not_a_client_error() {
         store: &h.store,
         clock: &h.clock,
         rng: &OsRng,
+        outbox: &h.outbox,
         variables: &|_| None,
     };
     let response = handle(&request, &platform);

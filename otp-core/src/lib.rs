@@ -18,6 +18,7 @@
 //! - [`identity`] — e-mail addresses and E.164 phone numbers.
 //! - [`ports`] — the small traits the flows run over: key-value store, clock, randomness.
 //! - [`records`] — the versioned records kept in the key-value store.
+//! - [`throttle`] — the limits on guessing codes and passwords.
 //! - [`flows`] — registration, sign-in, OTP setup/activation/deactivation.
 //! - [`memory`] — an in-memory store for tests and native benchmarks.
 #![forbid(unsafe_code)]
@@ -46,5 +47,7 @@ pub mod ports;
 pub mod records;
 #[cfg(feature = "server")]
 pub mod seal;
+#[cfg(feature = "server")]
+pub mod throttle;
 #[cfg(feature = "server")]
 pub mod tokens;

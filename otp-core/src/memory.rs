@@ -1,7 +1,8 @@
 //! An in-memory [`Store`] with the same compare-and-swap semantics as the edge's, for
-//! tests and native benchmarks; plus a settable [`Clock`].
+//! tests and native benchmarks; a settable [`Clock`]; an [`Outbox`] that keeps what
+//! was queued.
 
-use crate::ports::{Clock, Store, StoreError};
+use crate::ports::{Clock, Message, Outbox, Store, StoreError};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -80,5 +81,25 @@ impl FixedClock {
 impl Clock for FixedClock {
     fn now_ms(&self) -> u64 {
         self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// An outbox that keeps every queued message in order.
+#[derive(Debug, Default)]
+pub struct MemoryOutbox(Mutex<Vec<Message>>);
+
+impl MemoryOutbox {
+    /// Take every message queued so far.
+    pub fn take(&self) -> Vec<Message> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+impl Outbox for MemoryOutbox {
+    fn queue(&self, message: Message) {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(message);
     }
 }

@@ -62,3 +62,31 @@ impl Rng for OsRng {
         getrandom::fill(buf).map_err(|_| RngError)
     }
 }
+
+/// A message for a person: the flows queue them, the platform delivers them after the
+/// request (through a provider, or to the development outbox).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    /// An e-mail.
+    Email {
+        /// Recipient address.
+        to: String,
+        /// Subject line.
+        subject: String,
+        /// Plain-text body.
+        body: String,
+    },
+    /// A text message.
+    Sms {
+        /// E.164 recipient.
+        to: String,
+        /// Text.
+        body: String,
+    },
+}
+
+/// Where the flows queue messages. Queuing never fails; delivery is the platform's.
+pub trait Outbox {
+    /// Queue one message.
+    fn queue(&self, message: Message);
+}

@@ -14,10 +14,13 @@
 //! | `session/{sha256 hex of token}` | [`SessionRecord`] |
 //! | `challenge/{sha256 hex of token}` | [`ChallengeRecord`] |
 //! | `audit/{account id}` | [`AuditRecord`] |
+//! | `throttle/password/{sha256 hex of e-mail}` | [`Versioned`]`<`[`CounterRecord`]`>` |
+//! | `throttle/address/{client address}` | [`Versioned`]`<`[`crate::throttle::AddressWindow`]`>` |
 
-use crate::flows::{Account, AuditEvent, AuditKind, OtpState, Throttle};
+use crate::flows::{Account, AuditEvent, AuditKind, OtpState};
 use crate::identity::{Email, Phone};
 use crate::ports::StoreError;
+use crate::throttle::FailureCounter;
 use crate::totp::{Algorithm, TotpParams};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -44,6 +47,15 @@ pub fn session_key(token_hash: &str) -> String {
 /// Key of a sign-in challenge, by token hash.
 pub fn challenge_key(token_hash: &str) -> String {
     format!("challenge/{token_hash}")
+}
+/// Key of the password failure counter of an e-mail address (SHA-256 hex of the
+/// normalised address: kept whether or not the address has an account).
+pub fn password_throttle_key(email_hash: &str) -> String {
+    format!("throttle/password/{email_hash}")
+}
+/// Key of the failure window of a client address.
+pub fn address_throttle_key(address: &str) -> String {
+    format!("throttle/address/{address}")
 }
 /// Key of an account's audit log.
 pub fn audit_key(account_id: &str) -> String {
@@ -143,15 +155,40 @@ pub enum OtpRecord {
     },
 }
 
-/// Failure counters as stored.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub struct ThrottleRecord {
-    /// Consecutive wrong codes.
-    pub code_failures: u32,
-    /// Consecutive wrong passwords.
-    pub password_failures: u32,
-    /// Unix ms until which codes are refused.
+/// A failure counter as stored (inside an account, or alone under a `throttle/` key).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CounterRecord {
+    /// Consecutive failures.
+    pub failures: u32,
+    /// Unix ms until which attempts are refused.
     pub locked_until_ms: u64,
+}
+
+impl CounterRecord {
+    /// Stored form.
+    pub fn from_domain(c: &FailureCounter) -> Self {
+        CounterRecord {
+            failures: c.failures,
+            locked_until_ms: c.locked_until_ms,
+        }
+    }
+    /// Domain form.
+    pub fn to_domain(self) -> FailureCounter {
+        FailureCounter {
+            failures: self.failures,
+            locked_until_ms: self.locked_until_ms,
+        }
+    }
+}
+
+/// A small record stored alone under a `throttle/` key: a version tag and a value.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Versioned<T> {
+    /// Version tag.
+    pub v: u16,
+    /// The value.
+    #[serde(flatten)]
+    pub value: T,
 }
 
 /// An account as stored at `account/{id}`.
@@ -171,9 +208,9 @@ pub struct AccountRecord {
     pub otp: OtpRecord,
     /// Unix ms of registration.
     pub created_ms: u64,
-    /// Failure counters.
+    /// Consecutive wrong codes and the lock they caused.
     #[serde(default)]
-    pub throttle: ThrottleRecord,
+    pub code_throttle: CounterRecord,
 }
 
 fn b64(bytes: &[u8]) -> String {
@@ -222,11 +259,7 @@ impl AccountRecord {
             phone: a.phone.as_ref().map(|p| p.as_str().to_owned()),
             otp,
             created_ms: a.created_ms,
-            throttle: ThrottleRecord {
-                code_failures: a.throttle.code_failures,
-                password_failures: a.throttle.password_failures,
-                locked_until_ms: a.throttle.locked_until_ms,
-            },
+            code_throttle: CounterRecord::from_domain(&a.code_throttle),
         }
     }
 
@@ -269,11 +302,7 @@ impl AccountRecord {
             },
             otp,
             created_ms: self.created_ms,
-            throttle: Throttle {
-                code_failures: self.throttle.code_failures,
-                password_failures: self.throttle.password_failures,
-                locked_until_ms: self.throttle.locked_until_ms,
-            },
+            code_throttle: self.code_throttle.to_domain(),
         })
     }
 }

@@ -1,6 +1,6 @@
 //! Registration, the account view and the phone number (Basic settings).
 
-use super::{Account, AuditEvent, AuditKind, FlowError, OtpState, OtpStatus, Service, Throttle};
+use super::{Account, AuditEvent, AuditKind, FlowError, OtpState, OtpStatus, Service};
 use crate::identity::{Email, Phone};
 use crate::password;
 use crate::records::{self, AccountRecord, EmailIndexRecord};
@@ -58,7 +58,7 @@ impl Service<'_> {
             phone,
             otp: OtpState::Disabled,
             created_ms: self.now_ms(),
-            throttle: Throttle::default(),
+            code_throttle: Default::default(),
         };
         // Write the account first, then claim the address atomically; a lost race
         // leaves an unreachable account record, never two accounts for one address.

@@ -113,6 +113,9 @@ pub enum FlowError {
         /// Seconds until a new attempt is considered.
         retry_after_s: u64,
     },
+    /// Too many consecutive failures: refused until recovery or a support reset.
+    #[error("too many wrong attempts: use \"I lost my OTP keychain\" or contact support to unlock")]
+    LockedOut,
     /// The server's fault.
     #[error("something went wrong on our side; nothing was changed, please try again")]
     Internal(#[from] InternalError),
@@ -183,6 +186,7 @@ impl FlowError {
             FlowError::OtpNotActive => "otp_not_active",
             FlowError::ActivationFailed(_) => "activation_failed",
             FlowError::TooManyAttempts { .. } => "too_many_attempts",
+            FlowError::LockedOut => "locked_out",
             FlowError::Internal(_) => "internal_error",
         }
     }
@@ -205,7 +209,7 @@ impl FlowError {
             | FlowError::OtpAlreadyActive
             | FlowError::NoPendingSetup
             | FlowError::OtpNotActive => ErrorKind::Conflict,
-            FlowError::TooManyAttempts { .. } => ErrorKind::TooManyRequests,
+            FlowError::TooManyAttempts { .. } | FlowError::LockedOut => ErrorKind::TooManyRequests,
             FlowError::Internal(_) => ErrorKind::Internal,
         }
     }

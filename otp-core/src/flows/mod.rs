@@ -25,6 +25,7 @@
 
 mod account;
 mod errors;
+mod limits;
 mod otp;
 mod session;
 
@@ -35,8 +36,9 @@ pub use session::SignIn;
 
 use crate::config::ServiceConfig;
 use crate::identity::{Email, Phone};
-use crate::ports::{Clock, Rng, Store};
+use crate::ports::{Clock, Outbox, Rng, Store};
 use crate::records::{self, AccountRecord, AuditEntryRecord, AuditRecord};
+use crate::throttle::FailureCounter;
 use crate::totp::TotpParams;
 use serde::Serialize;
 
@@ -58,8 +60,8 @@ pub struct Account {
     pub otp: OtpState,
     /// Unix ms of registration.
     pub created_ms: u64,
-    /// Failure counters (limits: see the abuse-resistance work).
-    pub throttle: Throttle,
+    /// Consecutive wrong codes and the lock they caused ([`crate::throttle`]).
+    pub code_throttle: FailureCounter,
 }
 
 /// OTP state with what each state needs.
@@ -120,17 +122,6 @@ impl OtpState {
     }
 }
 
-/// Consecutive failure counters of an account.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Throttle {
-    /// Consecutive wrong codes.
-    pub code_failures: u32,
-    /// Consecutive wrong passwords.
-    pub password_failures: u32,
-    /// Unix ms until which codes are refused.
-    pub locked_until_ms: u64,
-}
-
 /// What an audit entry records.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuditKind {
@@ -148,8 +139,10 @@ pub enum AuditKind {
     OtpDeactivated,
     /// Signed in.
     SignedIn,
-    /// A wrong code at sign-in.
+    /// A wrong code (sign-in, activation, deactivation).
     CodeRejected,
+    /// Too many wrong codes: codes are refused for a while.
+    LockedOut,
     /// A name written by another release.
     Other(String),
 }
@@ -166,6 +159,7 @@ impl AuditKind {
             AuditKind::OtpDeactivated => "otp_deactivated",
             AuditKind::SignedIn => "signed_in",
             AuditKind::CodeRejected => "code_rejected",
+            AuditKind::LockedOut => "locked_out",
             AuditKind::Other(name) => name,
         }
     }
@@ -181,6 +175,7 @@ impl AuditKind {
             AuditKind::OtpDeactivated,
             AuditKind::SignedIn,
             AuditKind::CodeRejected,
+            AuditKind::LockedOut,
         ]
         .into_iter()
         .find(|k| k.as_str() == name)
@@ -208,6 +203,8 @@ pub struct Service<'a> {
     pub clock: &'a dyn Clock,
     /// CSPRNG.
     pub rng: &'a dyn Rng,
+    /// Where messages for people are queued.
+    pub outbox: &'a dyn Outbox,
     /// Deployment configuration.
     pub config: &'a ServiceConfig,
     /// The client's address (for the audit log), if known.

@@ -84,9 +84,15 @@ impl Service<'_> {
             });
         };
         let code = code::normalise(code_input, params.digits).map_err(FlowError::MalformedCode)?;
+        self.address_gate()?;
+        self.password_gate(account.email.as_str())?;
         let password_ok = password::verify(password_input, &account.password_phc);
+        self.password_outcome(account.email.as_str(), password_ok)?;
         let now_ms = self.now_ms();
+        let mut lock_started = false;
         let result = self.update_account(account_id, |account| {
+            lock_started = false;
+            self.code_gate(account)?;
             let OtpState::Pending {
                 sealed,
                 params,
@@ -120,18 +126,23 @@ impl Service<'_> {
                         activated_ms: now_ms,
                         last_step: matched.step,
                     };
+                    Self::code_succeeded(account);
                     Ok(())
                 }
                 Err(_) => {
                     account.otp = OtpState::Disabled;
+                    lock_started = self.code_failed(account);
                     Err(FlowError::ActivationFailed(ActivationFailure::WrongCode))
                 }
             }
         });
         match &result {
             Ok(()) => self.audit(account_id, AuditKind::OtpActivated)?,
-            Err(FlowError::ActivationFailed(_)) => {
-                self.audit(account_id, AuditKind::OtpActivationFailed)?
+            Err(FlowError::ActivationFailed(reason)) => {
+                self.audit(account_id, AuditKind::OtpActivationFailed)?;
+                if *reason == ActivationFailure::WrongCode {
+                    self.after_code_failure(account_id, account.email.as_str(), lock_started)?;
+                }
             }
             Err(_) => {}
         }
@@ -155,25 +166,27 @@ impl Service<'_> {
             return Err(FlowError::OtpNotActive);
         };
         code::normalise(code_input, params.digits).map_err(FlowError::MalformedCode)?;
-        if !password::verify(password_input, &account.password_phc) {
+        let email = account.email.as_str();
+        self.address_gate()?;
+        self.password_gate(email)?;
+        let password_ok = password::verify(password_input, &account.password_phc);
+        self.password_outcome(email, password_ok)?;
+        if !password_ok {
             return Err(FlowError::InvalidCredentials);
         }
-        let now = self.now_unix();
-        self.update_account(account_id, |account| {
-            match self.check_active_code(account, code_input, now) {
-                Ok(()) => {
-                    account.otp = OtpState::Disabled;
-                    account.throttle.code_failures = 0;
-                    Ok(())
-                }
-                Err(FlowError::InvalidCode) => {
-                    account.throttle.code_failures =
-                        account.throttle.code_failures.saturating_add(1);
-                    Err(FlowError::InvalidCode)
-                }
-                Err(other) => Err(other),
+        let mut lock_started = false;
+        let outcome = self.update_account(account_id, |account| {
+            self.consume_code(account, code_input, &mut lock_started)?;
+            account.otp = OtpState::Disabled;
+            Ok(())
+        });
+        match outcome {
+            Ok(()) => self.audit(account_id, AuditKind::OtpDeactivated),
+            Err(FlowError::InvalidCode) => {
+                self.after_code_failure(account_id, email, lock_started)?;
+                Err(FlowError::InvalidCode)
             }
-        })?;
-        self.audit(account_id, AuditKind::OtpDeactivated)
+            Err(other) => Err(other),
+        }
     }
 }

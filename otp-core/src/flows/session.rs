@@ -41,6 +41,8 @@ impl Service<'_> {
     /// Check e-mail and password. Unknown addresses cost the same argon2id work and get
     /// the same answer as a wrong password.
     pub fn sign_in(&self, email: &str, password_input: &str) -> Result<SignIn, FlowError> {
+        self.address_gate()?;
+        self.password_gate(email)?;
         let account = match Email::parse(email) {
             Ok(email) => match self.find_account_id(&email)? {
                 Some(id) => self.load_account(&id)?,
@@ -50,17 +52,11 @@ impl Service<'_> {
         };
         let Some(account) = account else {
             password::verify_dummy(password_input);
+            self.password_outcome(email, false)?;
             return Err(FlowError::InvalidCredentials);
         };
         let password_ok = password::verify(password_input, &account.password_phc);
-        self.update_account(&account.id, |a| {
-            a.throttle.password_failures = if password_ok {
-                0
-            } else {
-                a.throttle.password_failures.saturating_add(1)
-            };
-            Ok(())
-        })?;
+        self.password_outcome(email, password_ok)?;
         if !password_ok {
             return Err(FlowError::InvalidCredentials);
         }
@@ -95,30 +91,49 @@ impl Service<'_> {
             self.store.delete(&key)?;
             return Err(FlowError::ChallengeExpired);
         }
-        let now = self.now_unix();
+        self.address_gate()?;
+        let mut lock_started = false;
         let verified = self.update_account(&record.account_id, |account| {
-            let outcome = self.check_active_code(account, code_input, now);
-            match &outcome {
-                Ok(()) => account.throttle.code_failures = 0,
-                Err(FlowError::InvalidCode) => {
-                    account.throttle.code_failures =
-                        account.throttle.code_failures.saturating_add(1)
-                }
-                Err(_) => {}
-            }
-            outcome
+            self.consume_code(account, code_input, &mut lock_started)
+                .map(|()| account.email.clone())
         });
         match verified {
-            Ok(()) => {
+            Ok(_) => {
                 self.store.delete(&key)?;
                 self.create_session(&record.account_id)
             }
             Err(FlowError::InvalidCode) => {
                 record.failures += 1;
-                // Lost updates here only shorten the challenge's life; the account's
-                // own counter above is the bound that matters.
+                // A lost update here only lengthens the challenge's life by a guess;
+                // the account's own counter is the bound that matters.
                 self.store.set(&key, &records::encode(&record))?;
-                self.audit(&record.account_id, AuditKind::CodeRejected)?;
+                let email = self.load_account(&record.account_id)?.map(|a| a.email);
+                let email = email.as_ref().map(|e| e.as_str()).unwrap_or_default();
+                self.after_code_failure(&record.account_id, email, lock_started)?;
+                Err(FlowError::InvalidCode)
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Inside an account update: refuse while locked, check the code against the active
+    /// secret, consume its step, and keep the failure counter. `lock_started` tells
+    /// whether this failure started a lock.
+    pub(super) fn consume_code(
+        &self,
+        account: &mut Account,
+        code_input: &str,
+        lock_started: &mut bool,
+    ) -> Result<(), FlowError> {
+        *lock_started = false;
+        self.code_gate(account)?;
+        match self.check_active_code(account, code_input, self.now_unix()) {
+            Ok(()) => {
+                Self::code_succeeded(account);
+                Ok(())
+            }
+            Err(FlowError::InvalidCode) => {
+                *lock_started = self.code_failed(account);
                 Err(FlowError::InvalidCode)
             }
             Err(other) => Err(other),
@@ -127,7 +142,7 @@ impl Service<'_> {
 
     /// Check `code_input` against the account's active secret at `now` (Unix s) and
     /// consume the matched step. Used by sign-in and deactivation.
-    pub(super) fn check_active_code(
+    fn check_active_code(
         &self,
         account: &mut Account,
         code_input: &str,

@@ -6,7 +6,7 @@
 
 use hmac::{Hmac, Mac};
 use otp_core::config::ServiceConfig;
-use otp_core::memory::{FixedClock, MemoryStore};
+use otp_core::memory::{FixedClock, MemoryOutbox, MemoryStore};
 use otp_core::ports::OsRng;
 use otp_core::secret::SharedSecret;
 
@@ -42,6 +42,7 @@ pub fn code_for(base32: &str, unix: u64) -> String {
 pub struct World {
     pub store: MemoryStore,
     pub clock: FixedClock,
+    pub outbox: MemoryOutbox,
     pub config: ServiceConfig,
 }
 
@@ -56,6 +57,7 @@ impl World {
         World {
             store: MemoryStore::default(),
             clock: FixedClock::at(1_700_000_010_000),
+            outbox: MemoryOutbox::default(),
             config,
         }
     }
@@ -65,8 +67,17 @@ impl World {
             store: &self.store,
             clock: &self.clock,
             rng: &OsRng,
+            outbox: &self.outbox,
             config: &self.config,
             client: Some("192.0.2.1".into()),
+        }
+    }
+
+    /// The same world seen from another client address.
+    pub fn service_from(&self, address: &str) -> otp_core::flows::Service<'_> {
+        otp_core::flows::Service {
+            client: Some(address.into()),
+            ..self.service()
         }
     }
 
