@@ -4,11 +4,21 @@
 //! | --- | --- | --- |
 //! | `seal_keys` (secret) | key ring, see [`crate::seal::KeyRing::parse`] | required |
 //! | `issuer` | name shown in authenticator apps, see [`crate::uri::Issuer`] | `otp-edge` |
+//! | `public_base_url` | origin of the portal, for links in e-mails | `http://127.0.0.1:3000` |
+//! | `admin_token` (secret) | bearer token of the support reset endpoint | unset: endpoint off |
+//! | `email_provider_url`, `sms_provider_url`, `captcha_verify_url` | providers | unset |
+//!
+//! **Development delivery** (e-mails and text messages to the development outbox, a
+//! CAPTCHA that accepts only the documented test token) is on exactly when no provider
+//! URL is set *and* `public_base_url` is a loopback address. A deployment with a real
+//! `public_base_url` and no providers is refused as misconfigured ([`Delivery::decide`]),
+//! so the mode cannot be enabled by accident; setting only some providers is refused too.
 //!
 //! A missing or invalid required variable is a server fault (the operator's), reported
 //! as [`ConfigError`] without echoing any secret value.
 
 use crate::seal::{KeyRing, KeyRingError};
+use crate::tokens::SecretString;
 use crate::totp::TotpParams;
 use crate::uri::{Issuer, UriError};
 
@@ -35,6 +45,67 @@ pub enum ConfigError {
     /// `issuer` is invalid (for example contains ':').
     #[error("the issuer variable is invalid: {0}")]
     Issuer(UriError),
+    /// `public_base_url` is not an http(s) origin.
+    #[error("public_base_url must be an http:// or https:// origin")]
+    PublicBaseUrl,
+    /// No provider configured on a non-loopback deployment.
+    #[error(
+        "no e-mail/SMS/CAPTCHA provider is configured and public_base_url is not a loopback address: development delivery is refused outside this machine"
+    )]
+    ProvidersMissing,
+    /// Only some providers configured.
+    #[error("email_provider_url, sms_provider_url and captcha_verify_url must be set together")]
+    ProvidersPartial,
+}
+
+/// Default `public_base_url`.
+pub const DEFAULT_PUBLIC_BASE_URL: &str = "http://127.0.0.1:3000";
+/// Life of a recovery link, in ms (30 minutes).
+pub const RECOVERY_LINK_TTL_MS: u64 = 30 * 60 * 1000;
+/// Life of a recovery SMS code, in ms (10 minutes).
+pub const RECOVERY_SMS_TTL_MS: u64 = 10 * 60 * 1000;
+/// Tries of one recovery SMS code.
+pub const RECOVERY_SMS_MAX_TRIES: u32 = 5;
+/// Wrong phone numbers one recovery link takes before it is void.
+pub const RECOVERY_PHONE_MAX_MISMATCHES: u32 = 5;
+
+/// How messages are delivered and CAPTCHAs checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Development: local outbox, CAPTCHA test token only. Loopback deployments only.
+    Development,
+    /// Real providers over outbound HTTP.
+    Providers,
+}
+
+impl Delivery {
+    /// Decide the mode from `public_base_url` and which provider URLs are set.
+    pub fn decide(
+        public_base_url: &str,
+        email_provider_set: bool,
+        sms_provider_set: bool,
+        captcha_set: bool,
+    ) -> Result<Delivery, ConfigError> {
+        match (email_provider_set, sms_provider_set, captcha_set) {
+            (true, true, true) => Ok(Delivery::Providers),
+            (false, false, false) if is_loopback(public_base_url) => Ok(Delivery::Development),
+            (false, false, false) => Err(ConfigError::ProvidersMissing),
+            _ => Err(ConfigError::ProvidersPartial),
+        }
+    }
+}
+
+/// Whether a URL's host is `localhost`, `127.x.x.x` or `[::1]`.
+pub fn is_loopback(url: &str) -> bool {
+    let Some((_, rest)) = url.split_once("://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
+    host.eq_ignore_ascii_case("localhost") || host == "::1" || host.starts_with("127.")
 }
 
 /// Everything the flows need to know about the deployment.
@@ -46,6 +117,12 @@ pub struct ServiceConfig {
     pub issuer: Issuer,
     /// TOTP parameters for new activations.
     pub totp: TotpParams,
+    /// Origin of the portal, without a trailing `/`.
+    pub public_base_url: String,
+    /// Support's bearer token; `None` turns the reset endpoint off.
+    pub admin_token: Option<SecretString>,
+    /// Delivery mode.
+    pub delivery: Delivery,
 }
 
 impl ServiceConfig {
@@ -61,10 +138,29 @@ impl ServiceConfig {
             Some(name) => Issuer::new(&name).map_err(ConfigError::Issuer)?,
             None => Issuer::new(DEFAULT_ISSUER).map_err(ConfigError::Issuer)?,
         };
+        let set = |name: &str| get(name).is_some_and(|v| !v.trim().is_empty());
+        let public_base_url = get("public_base_url")
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_PUBLIC_BASE_URL.to_owned());
+        let public_base_url = public_base_url.trim().trim_end_matches('/').to_owned();
+        if !(public_base_url.starts_with("http://") || public_base_url.starts_with("https://")) {
+            return Err(ConfigError::PublicBaseUrl);
+        }
+        let delivery = Delivery::decide(
+            &public_base_url,
+            set("email_provider_url"),
+            set("sms_provider_url"),
+            set("captcha_verify_url"),
+        )?;
         Ok(ServiceConfig {
             keys,
             issuer,
             totp: TotpParams::default(),
+            public_base_url,
+            admin_token: get("admin_token")
+                .filter(|v| !v.trim().is_empty())
+                .map(SecretString::new),
+            delivery,
         })
     }
 }

@@ -21,6 +21,7 @@
 //! - [`throttle`] — the limits on guessing codes and passwords.
 //! - [`flows`] — registration, sign-in, OTP setup/activation/deactivation.
 //! - [`memory`] — an in-memory store for tests and native benchmarks.
+//! - [`webhook`] — signatures of provider callbacks (Twilio).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -51,3 +52,5 @@ pub mod seal;
 pub mod throttle;
 #[cfg(feature = "server")]
 pub mod tokens;
+#[cfg(feature = "server")]
+pub mod webhook;

@@ -82,6 +82,9 @@ pub enum Message {
         to: String,
         /// Text.
         body: String,
+        /// What the message belongs to (a recovery link's key); the platform reports
+        /// the provider's message id back with it ([`crate::flows::Service::sms_sent`]).
+        reference: Option<String>,
     },
 }
 

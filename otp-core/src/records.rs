@@ -14,8 +14,11 @@
 //! | `session/{sha256 hex of token}` | [`SessionRecord`] |
 //! | `challenge/{sha256 hex of token}` | [`ChallengeRecord`] |
 //! | `audit/{account id}` | [`AuditRecord`] |
+//! | `recovery/{sha256 hex of token}` | [`RecoveryRecord`] |
+//! | `sms/{provider message id}` | [`SmsIndexRecord`] |
+//! | `throttle/recovery-email/{account id}`, `throttle/recovery-address/{address}`, `throttle/sms-phone/{sha256 hex}` | [`Versioned`]`<`[`crate::throttle::Window`]`>` |
 //! | `throttle/password/{sha256 hex of e-mail}` | [`Versioned`]`<`[`CounterRecord`]`>` |
-//! | `throttle/address/{client address}` | [`Versioned`]`<`[`crate::throttle::AddressWindow`]`>` |
+//! | `throttle/address/{client address}` | [`Versioned`]`<`[`crate::throttle::Window`]`>` |
 
 use crate::flows::{Account, AuditEvent, AuditKind, OtpState};
 use crate::identity::{Email, Phone};
@@ -56,6 +59,26 @@ pub fn password_throttle_key(email_hash: &str) -> String {
 /// Key of the failure window of a client address.
 pub fn address_throttle_key(address: &str) -> String {
     format!("throttle/address/{address}")
+}
+/// Key of a recovery link, by token hash.
+pub fn recovery_key(token_hash: &str) -> String {
+    format!("recovery/{token_hash}")
+}
+/// Key of the SMS-provider message id → recovery link index.
+pub fn sms_key(provider_id: &str) -> String {
+    format!("sms/{provider_id}")
+}
+/// Key of an account's recovery e-mail window.
+pub fn recovery_email_throttle_key(account_id: &str) -> String {
+    format!("throttle/recovery-email/{account_id}")
+}
+/// Key of a client address's recovery request window.
+pub fn recovery_address_throttle_key(address: &str) -> String {
+    format!("throttle/recovery-address/{address}")
+}
+/// Key of a phone number's text message window (SHA-256 hex of the E.164 number).
+pub fn sms_phone_throttle_key(phone_hash: &str) -> String {
+    format!("throttle/sms-phone/{phone_hash}")
 }
 /// Key of an account's audit log.
 pub fn audit_key(account_id: &str) -> String {
@@ -351,6 +374,9 @@ pub struct AuditEntryRecord {
     pub event: String,
     /// Client address, if known.
     pub client: Option<String>,
+    /// Free text (support reason).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// The audit log of an account, newest last, at most [`AUDIT_KEEP`] entries.
@@ -369,6 +395,7 @@ impl AuditEntryRecord {
             at_ms: e.at_ms,
             event: e.kind.as_str().to_owned(),
             client: e.client.clone(),
+            detail: e.detail.clone(),
         }
     }
 
@@ -379,6 +406,46 @@ impl AuditEntryRecord {
             at_ms: self.at_ms,
             kind: AuditKind::parse(&self.event),
             client: self.client.clone(),
+            detail: self.detail.clone(),
         }
     }
+}
+
+/// A text message code sent for a recovery link.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SmsCodeRecord {
+    /// SHA-256 hex of `link hash ‖ ":" ‖ code`.
+    pub code_hash: String,
+    /// Unix ms after which the code is void.
+    pub expires_ms: u64,
+    /// Wrong codes so far.
+    pub tries: u32,
+}
+
+/// A recovery link (`recovery/{token hash}`): single use, 30 minutes.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RecoveryRecord {
+    /// Version tag.
+    pub v: u16,
+    /// Whose recovery.
+    pub account_id: String,
+    /// Unix ms after which the link is void.
+    pub expires_ms: u64,
+    /// Wrong phone numbers typed.
+    pub phone_mismatches: u32,
+    /// Text messages sent for this link.
+    pub sms_sends: u32,
+    /// The current code, if one was sent.
+    pub sms: Option<SmsCodeRecord>,
+    /// Last delivery status the SMS provider reported (`queued`, `delivered`, `failed`…).
+    pub sms_status: Option<String>,
+}
+
+/// `sms/{provider message id}` → the recovery link it was sent for.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SmsIndexRecord {
+    /// Version tag.
+    pub v: u16,
+    /// Token hash of the recovery link.
+    pub link: String,
 }

@@ -14,6 +14,10 @@
 //! - **Per client address** (spraying one password across many accounts):
 //!   at most [`ADDRESS_MAX_FAILURES`] = 30 failures per [`ADDRESS_WINDOW_MS`] = 15
 //!   minutes from one address, whatever the accounts.
+//! - **Recovery**: at most 3 recovery e-mails per account per hour (beyond that the
+//!   answer is the same 202 and nothing is sent, so the limit reveals nothing), 10
+//!   recovery requests per client address per hour (429), 3 text messages per recovery
+//!   link and 5 per phone number per day.
 
 use serde::{Deserialize, Serialize};
 
@@ -91,41 +95,74 @@ impl FailureCounter {
     }
 }
 
-/// Failures from one client address in the current window.
+/// A count of events in a fixed window (failures from one address, e-mails sent for one
+/// account, text messages sent to one phone).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AddressWindow {
+pub struct Window {
     /// Unix ms the window started.
     pub start_ms: u64,
-    /// Failures in it.
-    pub failures: u32,
+    /// Events in it.
+    pub count: u32,
 }
 
-impl AddressWindow {
-    fn current(&self, now_ms: u64) -> AddressWindow {
-        if now_ms >= self.start_ms.saturating_add(ADDRESS_WINDOW_MS) || now_ms < self.start_ms {
-            AddressWindow {
+/// A limit: at most `max` events per `length_ms`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit {
+    /// Events allowed per window.
+    pub max: u32,
+    /// Window length, ms.
+    pub length_ms: u64,
+}
+
+/// Failures from one client address: 30 per 15 minutes.
+pub const ADDRESS_FAILURES: Limit = Limit {
+    max: ADDRESS_MAX_FAILURES,
+    length_ms: ADDRESS_WINDOW_MS,
+};
+/// Recovery e-mails per account: 3 per hour.
+pub const RECOVERY_EMAILS_PER_ACCOUNT: Limit = Limit {
+    max: 3,
+    length_ms: 3_600_000,
+};
+/// Recovery requests from one client address: 10 per hour.
+pub const RECOVERY_REQUESTS_PER_ADDRESS: Limit = Limit {
+    max: 10,
+    length_ms: 3_600_000,
+};
+/// Text messages to one phone number: 5 per day.
+pub const SMS_PER_PHONE: Limit = Limit {
+    max: 5,
+    length_ms: 24 * 3_600_000,
+};
+/// Text messages per recovery link.
+pub const SMS_PER_LINK: u32 = 3;
+
+impl Window {
+    fn current(&self, now_ms: u64, limit: Limit) -> Window {
+        if now_ms >= self.start_ms.saturating_add(limit.length_ms) || now_ms < self.start_ms {
+            Window {
                 start_ms: now_ms,
-                failures: 0,
+                count: 0,
             }
         } else {
             *self
         }
     }
 
-    /// May this address attempt anything at `now_ms`?
-    pub fn verdict(&self, now_ms: u64) -> Verdict {
-        let window = self.current(now_ms);
-        if window.failures >= ADDRESS_MAX_FAILURES {
-            let end = window.start_ms + ADDRESS_WINDOW_MS;
+    /// May one more event happen at `now_ms` under `limit`?
+    pub fn verdict(&self, now_ms: u64, limit: Limit) -> Verdict {
+        let window = self.current(now_ms, limit);
+        if window.count >= limit.max {
+            let end = window.start_ms + limit.length_ms;
             Verdict::RetryAfter((end - now_ms).div_ceil(1000).max(1))
         } else {
             Verdict::Allowed
         }
     }
 
-    /// Count a failure at `now_ms`.
-    pub fn fail(&mut self, now_ms: u64) {
-        *self = self.current(now_ms);
-        self.failures = self.failures.saturating_add(1);
+    /// Count one event at `now_ms`.
+    pub fn record(&mut self, now_ms: u64, limit: Limit) {
+        *self = self.current(now_ms, limit);
+        self.count = self.count.saturating_add(1);
     }
 }

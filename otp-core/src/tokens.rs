@@ -3,7 +3,8 @@
 //! A token is 32 random bytes (256 bits) shown to the client as unpadded base64url
 //! (43 characters). Only `SHA-256(token)` in hex is stored, used as the key, so a leaked
 //! key-value file holds no usable token. Lookup by hash needs no secret comparison;
-//! [`constant_time_eq`] is there for values compared directly (admin token).
+//! [`constant_time_eq`] and [`SecretString`] are for values compared directly (the
+//! admin token, SMS code hashes).
 
 use crate::ports::{Rng, RngError};
 use base64::Engine;
@@ -62,4 +63,31 @@ pub fn random_hex(rng: &dyn Rng, n: usize) -> Result<String, RngError> {
     let mut bytes = vec![0u8; n];
     rng.fill(&mut bytes)?;
     Ok(hex::encode(bytes))
+}
+
+/// A configured secret string (the admin token): compared in constant time, never
+/// printed by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretString(String);
+
+impl core::fmt::Debug for SecretString {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("SecretString(redacted)")
+    }
+}
+
+impl SecretString {
+    /// Wrap a configured value.
+    pub fn new(value: String) -> SecretString {
+        SecretString(value)
+    }
+
+    /// Constant-time comparison with what a client presented (the length is not hidden;
+    /// the content is). Both sides are hashed first so even lengths do not leak.
+    pub fn matches(&self, presented: &str) -> bool {
+        constant_time_eq(
+            &Sha256::digest(self.0.as_bytes()),
+            &Sha256::digest(presented.as_bytes()),
+        )
+    }
 }

@@ -15,6 +15,10 @@ pub enum ErrorKind {
     BadRequest,
     /// 401: credentials missing or wrong.
     Unauthorized,
+    /// 403: authenticated, or signed, but not allowed.
+    Forbidden,
+    /// 404: no such thing (support endpoint only; the public flows never say so).
+    NotFound,
     /// 409: the account's state does not allow this now.
     Conflict,
     /// 410: a link or challenge is no longer valid.
@@ -113,6 +117,33 @@ pub enum FlowError {
         /// Seconds until a new attempt is considered.
         retry_after_s: u64,
     },
+    /// The recovery link is unknown, expired or used.
+    #[error("this recovery link has expired or was already used; ask for a new one")]
+    LinkExpired,
+    /// The phone number typed is not the one on file.
+    #[error("this is not the phone number on file for the account")]
+    PhoneMismatch,
+    /// The account has no phone to send a code to.
+    #[error("there is no phone number on file for this account; contact support to reset OTP")]
+    NoPhoneOnFile,
+    /// Confirm before a text message code was sent (or after it expired).
+    #[error("request a text message code first (codes expire after 10 minutes)")]
+    SmsCodeRequired,
+    /// The CAPTCHA was not passed.
+    #[error("the CAPTCHA check failed; please try it again")]
+    CaptchaFailed,
+    /// No `Authorization: Bearer` on the support endpoint.
+    #[error("this endpoint needs an Authorization: Bearer token")]
+    AdminAuthRequired,
+    /// Wrong bearer token, or the endpoint is off (no `admin_token` configured).
+    #[error("this token may not reset OTP")]
+    AdminForbidden,
+    /// Support asked for an address without an account.
+    #[error("no account has this e-mail address")]
+    AccountNotFound,
+    /// The support reason is missing or too long.
+    #[error("give a reason of 1 to 500 characters; it goes into the audit log")]
+    InvalidReason,
     /// Too many consecutive failures: refused until recovery or a support reset.
     #[error("too many wrong attempts: use \"I lost my OTP keychain\" or contact support to unlock")]
     LockedOut,
@@ -187,6 +218,15 @@ impl FlowError {
             FlowError::ActivationFailed(_) => "activation_failed",
             FlowError::TooManyAttempts { .. } => "too_many_attempts",
             FlowError::LockedOut => "locked_out",
+            FlowError::LinkExpired => "link_expired",
+            FlowError::PhoneMismatch => "phone_mismatch",
+            FlowError::NoPhoneOnFile => "no_phone_on_file",
+            FlowError::SmsCodeRequired => "sms_code_required",
+            FlowError::CaptchaFailed => "captcha_failed",
+            FlowError::AdminAuthRequired => "admin_auth_required",
+            FlowError::AdminForbidden => "admin_forbidden",
+            FlowError::AccountNotFound => "account_not_found",
+            FlowError::InvalidReason => "invalid_reason",
             FlowError::Internal(_) => "internal_error",
         }
     }
@@ -199,7 +239,14 @@ impl FlowError {
             | FlowError::PasswordTooLong
             | FlowError::MalformedCode(_)
             | FlowError::InvalidPhone
-            | FlowError::ActivationFailed(_) => ErrorKind::BadRequest,
+            | FlowError::ActivationFailed(_)
+            | FlowError::PhoneMismatch
+            | FlowError::CaptchaFailed
+            | FlowError::InvalidReason => ErrorKind::BadRequest,
+            FlowError::LinkExpired => ErrorKind::Gone,
+            FlowError::AdminAuthRequired => ErrorKind::Unauthorized,
+            FlowError::AdminForbidden => ErrorKind::Forbidden,
+            FlowError::AccountNotFound => ErrorKind::NotFound,
             FlowError::InvalidCredentials
             | FlowError::InvalidCode
             | FlowError::ChallengeExpired
@@ -208,7 +255,9 @@ impl FlowError {
             | FlowError::PhoneRequired
             | FlowError::OtpAlreadyActive
             | FlowError::NoPendingSetup
-            | FlowError::OtpNotActive => ErrorKind::Conflict,
+            | FlowError::OtpNotActive
+            | FlowError::NoPhoneOnFile
+            | FlowError::SmsCodeRequired => ErrorKind::Conflict,
             FlowError::TooManyAttempts { .. } | FlowError::LockedOut => ErrorKind::TooManyRequests,
             FlowError::Internal(_) => ErrorKind::Internal,
         }

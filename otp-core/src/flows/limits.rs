@@ -6,7 +6,8 @@ use super::{Account, AuditKind, FlowError, Service};
 use crate::ports::Message;
 use crate::records::{self, CounterRecord, Versioned};
 use crate::throttle::{
-    AddressWindow, CODE_FREE_FAILURES, FailureCounter, PASSWORD_FREE_FAILURES, Verdict,
+    ADDRESS_FAILURES, CODE_FREE_FAILURES, FailureCounter, Limit, PASSWORD_FREE_FAILURES, Verdict,
+    Window,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -64,26 +65,41 @@ impl Service<'_> {
         self.client.as_deref().map(records::address_throttle_key)
     }
 
+    /// The verdict of the window at `key` under `limit`, counting one event when
+    /// `record` and the verdict allows it (atomically).
+    pub(super) fn window(
+        &self,
+        key: &str,
+        limit: Limit,
+        record: bool,
+    ) -> Result<Verdict, FlowError> {
+        let now = self.now_ms();
+        self.update_versioned(key, |w: &mut Window| {
+            let verdict = w.verdict(now, limit);
+            if record && verdict == Verdict::Allowed {
+                w.record(now, limit);
+            }
+            verdict
+        })
+    }
+
     /// Refuse when this client address used up its failures.
     pub(super) fn address_gate(&self) -> Result<(), FlowError> {
-        let Some(key) = self.address_key() else {
-            return Ok(());
-        };
-        let now = self.now_ms();
-        let verdict = self.update_versioned(&key, |w: &mut AddressWindow| w.verdict(now))?;
-        enforce(verdict)
+        match self.address_key() {
+            Some(key) => enforce(self.window(&key, ADDRESS_FAILURES, false)?),
+            None => Ok(()),
+        }
     }
 
     /// Count a failure against this client address.
     pub(super) fn address_failed(&self) -> Result<(), FlowError> {
-        let Some(key) = self.address_key() else {
-            return Ok(());
-        };
-        let now = self.now_ms();
-        self.update_versioned(&key, |w: &mut AddressWindow| w.fail(now))
+        if let Some(key) = self.address_key() {
+            self.window(&key, ADDRESS_FAILURES, true)?;
+        }
+        Ok(())
     }
 
-    fn password_key(email_input: &str) -> String {
+    pub(super) fn password_key(email_input: &str) -> String {
         let normalised = email_input.trim().to_lowercase();
         records::password_throttle_key(&hex::encode(Sha256::digest(normalised.as_bytes())))
     }

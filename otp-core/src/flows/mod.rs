@@ -27,11 +27,13 @@ mod account;
 mod errors;
 mod limits;
 mod otp;
+mod recovery;
 mod session;
 
 pub use account::{AccountView, OtpView};
 pub use errors::{ActivationFailure, ErrorKind, FlowError, InternalError};
 pub use otp::SetupView;
+pub use recovery::RecoveryView;
 pub use session::SignIn;
 
 use crate::config::ServiceConfig;
@@ -143,6 +145,16 @@ pub enum AuditKind {
     CodeRejected,
     /// Too many wrong codes: codes are refused for a while.
     LockedOut,
+    /// A recovery e-mail was sent.
+    RecoveryRequested,
+    /// A recovery text message was sent.
+    RecoverySmsSent,
+    /// A wrong phone number was typed on the recovery page.
+    RecoveryPhoneMismatch,
+    /// OTP was suspended by the recovery flow.
+    OtpSuspended,
+    /// Support reset OTP.
+    AdminReset,
     /// A name written by another release.
     Other(String),
 }
@@ -160,6 +172,11 @@ impl AuditKind {
             AuditKind::SignedIn => "signed_in",
             AuditKind::CodeRejected => "code_rejected",
             AuditKind::LockedOut => "locked_out",
+            AuditKind::RecoveryRequested => "recovery_requested",
+            AuditKind::RecoverySmsSent => "recovery_sms_sent",
+            AuditKind::RecoveryPhoneMismatch => "recovery_phone_mismatch",
+            AuditKind::OtpSuspended => "otp_suspended",
+            AuditKind::AdminReset => "admin_reset",
             AuditKind::Other(name) => name,
         }
     }
@@ -176,6 +193,11 @@ impl AuditKind {
             AuditKind::SignedIn,
             AuditKind::CodeRejected,
             AuditKind::LockedOut,
+            AuditKind::RecoveryRequested,
+            AuditKind::RecoverySmsSent,
+            AuditKind::RecoveryPhoneMismatch,
+            AuditKind::OtpSuspended,
+            AuditKind::AdminReset,
         ]
         .into_iter()
         .find(|k| k.as_str() == name)
@@ -192,6 +214,8 @@ pub struct AuditEvent {
     pub kind: AuditKind,
     /// Client address, if known.
     pub client: Option<String>,
+    /// Free text (the support reason), if any.
+    pub detail: Option<String>,
 }
 
 /// The flows, bound to one request's store, clock, randomness, configuration and
@@ -260,11 +284,22 @@ impl Service<'_> {
     /// Append an event to the account's audit log (keeps the last
     /// [`records::AUDIT_KEEP`]).
     pub fn audit(&self, account_id: &str, kind: AuditKind) -> Result<(), FlowError> {
+        self.audit_with(account_id, kind, None)
+    }
+
+    /// [`Service::audit`] with a free-text detail.
+    pub fn audit_with(
+        &self,
+        account_id: &str,
+        kind: AuditKind,
+        detail: Option<String>,
+    ) -> Result<(), FlowError> {
         let key = records::audit_key(account_id);
         let event = AuditEvent {
             at_ms: self.now_ms(),
             kind,
             client: self.client.clone(),
+            detail,
         };
         for _ in 0..MAX_SWAP_ATTEMPTS {
             let current = self.store.get(&key)?;

@@ -4,7 +4,7 @@
 
 #![allow(dead_code)]
 
-use hmac::{Hmac, Mac};
+use hmac_ref::{Hmac, Mac};
 use otp_core::config::ServiceConfig;
 use otp_core::memory::{FixedClock, MemoryOutbox, MemoryStore};
 use otp_core::ports::OsRng;
@@ -12,7 +12,7 @@ use otp_core::secret::SharedSecret;
 
 /// RFC 4226 §5.3 HOTP-SHA1 with `digits` digits, at RFC 6238 time step `unix / 30`.
 pub fn reference_totp(secret: &[u8], unix: u64, digits: u32) -> String {
-    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(secret).unwrap();
+    let mut mac = Hmac::<sha1_ref::Sha1>::new_from_slice(secret).unwrap();
     mac.update(&(unix / 30).to_be_bytes());
     let hash = mac.finalize().into_bytes();
     let offset = usize::from(hash[19] & 0x0f);
