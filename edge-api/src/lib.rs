@@ -18,6 +18,8 @@
 //! [`wire`] (JSON bodies), [`routes`] (the table and handlers), and, in the component
 //! only, `platform` (Spin key-value, clock, variables, the entry point).
 
+pub mod delivery;
+pub mod providers;
 pub mod request;
 pub mod response;
 pub mod routes;

@@ -1,20 +1,22 @@
 //! The component's side of Spin: the entry point and the otp-core ports over Spin's
-//! key-value store (`wasi:keyvalue` store + atomics), wall clock, WASI random and Spin
-//! variables. Only built for wasm32.
+//! key-value store (`wasi:keyvalue` store + atomics), wall clock, WASI random, Spin
+//! variables and outbound HTTP. Only built for wasm32.
 
+use crate::delivery;
+use crate::providers::{BoxFuture, HttpCall, HttpReply, ProviderError, Transport};
 use crate::request::{ApiRequest, MAX_BODY_BYTES};
 use crate::routes::{self, Platform};
 use futures::StreamExt;
 use otp_core::memory::MemoryOutbox;
-use otp_core::ports::{Clock, Message, OsRng, Rng, Store, StoreError};
-use spin_sdk::http::{IncomingRequest, Response};
+use otp_core::ports::{Clock, OsRng, Store, StoreError};
+use spin_sdk::http::{Fields, IncomingRequest, OutgoingResponse, ResponseOutparam};
 use spin_sdk::http_component;
 use spin_sdk::wit::wasi::keyvalue::{atomics, store};
 
 /// The key-value store label (spin.toml `key_value_stores`).
 const STORE_LABEL: &str = "default";
 /// Store label of the development outbox (edge-host prints it and serves it at
-/// `/_dev/outbox`), used while no e-mail/SMS provider is configured.
+/// `/_dev/outbox`); written only in development delivery.
 const DEV_OUTBOX_LABEL: &str = "dev_outbox";
 
 struct SpinStore(store::Bucket);
@@ -55,6 +57,31 @@ impl Store for SpinStore {
     }
 }
 
+/// A store that could not be opened: every operation fails (so the routes answer 500).
+struct NoStore(String);
+
+impl Store for NoStore {
+    fn get(&self, _: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Err(StoreError::Unavailable(self.0.clone()))
+    }
+    fn set(&self, _: &str, _: &[u8]) -> Result<(), StoreError> {
+        Err(StoreError::Unavailable(self.0.clone()))
+    }
+    fn delete(&self, _: &str) -> Result<(), StoreError> {
+        Err(StoreError::Unavailable(self.0.clone()))
+    }
+    fn compare_and_swap(&self, _: &str, _: Option<&[u8]>, _: &[u8]) -> Result<bool, StoreError> {
+        Err(StoreError::Unavailable(self.0.clone()))
+    }
+}
+
+fn open(label: &str) -> Box<dyn Store> {
+    match store::open(label) {
+        Ok(bucket) => Box::new(SpinStore(bucket)),
+        Err(e) => Box::new(NoStore(format!("store '{label}': {}", unavailable(e)))),
+    }
+}
+
 struct WallClock;
 
 impl Clock for WallClock {
@@ -63,6 +90,30 @@ impl Clock for WallClock {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis() as u64)
             .unwrap_or(0)
+    }
+}
+
+/// Outbound HTTP through Spin (`wasi:http/outgoing-handler`); hosts must be listed in
+/// spin.toml `allowed_outbound_hosts`.
+struct SpinTransport;
+
+impl Transport for SpinTransport {
+    fn send(&self, call: HttpCall) -> BoxFuture<'_, Result<HttpReply, ProviderError>> {
+        Box::pin(async move {
+            let mut request = spin_sdk::http::Request::builder();
+            request.method(spin_sdk::http::Method::Post).uri(call.url);
+            for (name, value) in call.headers {
+                request.header(name, value);
+            }
+            let request = request.body(call.body).build();
+            let response: spin_sdk::http::Response = spin_sdk::http::send(request)
+                .await
+                .map_err(|e| ProviderError::Unreachable(e.to_string()))?;
+            Ok(HttpReply {
+                status: *response.status(),
+                body: response.into_body(),
+            })
+        })
     }
 }
 
@@ -83,16 +134,7 @@ async fn read_body(req: IncomingRequest) -> Option<Vec<u8>> {
     Some(body)
 }
 
-fn internal_error() -> Response {
-    Response::builder()
-        .status(500)
-        .header("content-type", "application/json")
-        .body(r#"{"error":"internal_error","message":"the key-value store is unavailable"}"#)
-        .build()
-}
-
-#[http_component]
-async fn handle(req: IncomingRequest) -> Response {
+async fn api_request(req: IncomingRequest) -> ApiRequest {
     let path_with_query = req.path_with_query().unwrap_or_default();
     let path = path_with_query
         .split('?')
@@ -112,73 +154,43 @@ async fn handle(req: IncomingRequest) -> Response {
         .collect();
     let method = req.method().to_string();
     let body = read_body(req).await;
-    let api_request = ApiRequest {
+    ApiRequest {
         method,
         path,
         headers,
         body,
-    };
-    let bucket = match store::open(STORE_LABEL) {
-        Ok(bucket) => bucket,
-        Err(e) => {
-            eprintln!("edge-api: cannot open key-value store: {}", unavailable(e));
-            return internal_error();
-        }
-    };
-    let store = SpinStore(bucket);
+    }
+}
+
+#[http_component]
+async fn handle(req: IncomingRequest, response_out: ResponseOutparam) {
+    let request = api_request(req).await;
+    let store = open(STORE_LABEL);
+    let dev_outbox = open(DEV_OUTBOX_LABEL);
     let outbox = MemoryOutbox::default();
     let platform = Platform {
-        store: &store,
+        store: store.as_ref(),
+        dev_outbox: dev_outbox.as_ref(),
         clock: &WallClock,
         rng: &OsRng,
         outbox: &outbox,
+        transport: &SpinTransport,
         variables: &variable,
     };
-    let answer = routes::handle(&api_request, &platform);
-    deliver(outbox.take());
-    let mut builder = Response::builder();
-    builder.status(answer.status);
-    for (name, value) in answer.headers() {
-        builder.header(name, value);
-    }
-    builder.body(answer.body).build()
-}
-
-/// Deliver queued messages. Until provider delivery exists, every message goes to the
-/// development outbox store (never in a deployment with providers configured).
-fn deliver(messages: Vec<Message>) {
-    if messages.is_empty() {
-        return;
-    }
-    let bucket = match store::open(DEV_OUTBOX_LABEL) {
-        Ok(bucket) => bucket,
-        Err(e) => {
-            eprintln!(
-                "edge-api: development outbox unavailable: {}",
-                unavailable(e)
-            );
-            return;
-        }
+    let answer = routes::handle(&request, &platform).await;
+    let headers: Vec<(String, Vec<u8>)> = answer
+        .headers()
+        .into_iter()
+        .map(|(name, value)| (name, value.into_bytes()))
+        .collect();
+    let response = match Fields::from_list(&headers) {
+        Ok(fields) => OutgoingResponse::new(fields),
+        Err(_) => OutgoingResponse::new(Fields::new()),
     };
-    for message in messages {
-        let value = match &message {
-            Message::Email { to, subject, body } => {
-                serde_json::json!({"kind": "email", "to": to, "subject": subject, "body": body})
-            }
-            Message::Sms { to, body } => serde_json::json!({"kind": "sms", "to": to, "body": body}),
-        };
-        let mut nonce = [0u8; 4];
-        let _ = OsRng.fill(&mut nonce);
-        let key = format!(
-            "{:013}-{:08x}",
-            WallClock.now_ms(),
-            u32::from_be_bytes(nonce)
-        );
-        if let Err(e) = bucket.set(&key, value.to_string().as_bytes()) {
-            eprintln!(
-                "edge-api: development outbox write failed: {}",
-                unavailable(e)
-            );
-        }
+    let _ = response.set_status_code(answer.status);
+    if let Err(e) = response_out.set_with_body(response, answer.body).await {
+        eprintln!("edge-api: response not sent: {e:?}");
     }
+    // The response is complete; e-mails and text messages go out now.
+    delivery::deliver(&platform, request.client_ip(), outbox.take()).await;
 }

@@ -93,6 +93,34 @@ impl ApiRequest {
     }
 }
 
+impl ApiRequest {
+    /// The token of an `Authorization: Bearer …` header.
+    pub fn bearer_token(&self) -> Option<&str> {
+        let value = self.header("authorization")?;
+        let (scheme, token) = value.split_once(' ')?;
+        scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim())
+            .filter(|t| !t.is_empty())
+    }
+
+    /// Decode an `application/x-www-form-urlencoded` body (provider callbacks).
+    pub fn form(&self) -> Result<Vec<(String, String)>, ApiError> {
+        let body = self.body.as_deref().ok_or(ApiError::BodyTooLarge)?;
+        let form = self
+            .header("content-type")
+            .and_then(|ct| ct.split(';').next())
+            .is_some_and(|ct| {
+                ct.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            });
+        if !form {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        Ok(form_urlencoded::parse(body).into_owned().collect())
+    }
+}
+
 /// `scheme://host[:port]` of an absolute URL.
 fn origin_of(url: &str) -> Option<String> {
     let (scheme, rest) = url.split_once("://")?;

@@ -74,6 +74,10 @@ pub enum ApiError {
     MethodNotAllowed,
     /// State change from another origin.
     CrossOrigin,
+    /// A provider callback without a valid signature.
+    BadSignature,
+    /// A provider (CAPTCHA) could not answer.
+    Provider(crate::providers::ProviderError),
 }
 
 impl From<FlowError> for ApiError {
@@ -94,6 +98,8 @@ fn status_of(kind: ErrorKind) -> u16 {
     match kind {
         ErrorKind::BadRequest => 400,
         ErrorKind::Unauthorized => 401,
+        ErrorKind::Forbidden => 403,
+        ErrorKind::NotFound => 404,
         ErrorKind::Conflict => 409,
         ErrorKind::Gone => 410,
         ErrorKind::TooManyRequests => 429,
@@ -148,6 +154,16 @@ impl ApiError {
                 403,
                 "cross_origin",
                 "requests that change state must come from this site".into(),
+            ),
+            ApiError::BadSignature => (
+                403,
+                "bad_signature",
+                "the request signature is missing or wrong".into(),
+            ),
+            ApiError::Provider(_) => (
+                502,
+                "provider_unavailable",
+                "a service we rely on did not answer; nothing was changed, please try again".into(),
             ),
         }
     }

@@ -4,7 +4,7 @@
 //! Request bodies refuse unknown fields, so a misspelt field is a clear 400
 //! `invalid_field` rather than a silently ignored value.
 
-use otp_core::flows::{AccountView, AuditEvent, OtpStatus, SetupView};
+use otp_core::flows::{AccountView, AuditEvent, OtpStatus, RecoveryView, SetupView};
 use serde::{Deserialize, Serialize};
 
 /// `POST /api/accounts`.
@@ -63,6 +63,53 @@ pub struct PasswordCodeBody {
 #[serde(deny_unknown_fields)]
 pub struct EmptyBody {}
 
+/// `POST /api/recovery`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecoveryRequestBody {
+    /// The account's e-mail address.
+    pub email: String,
+}
+
+/// `POST /api/recovery/{token}/confirm`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecoveryConfirmBody {
+    /// The code from the text message.
+    pub code: String,
+    /// The CAPTCHA widget's response token.
+    pub captcha_token: String,
+}
+
+/// `POST /api/admin/accounts/{email}/otp/reset`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonBody {
+    /// Why support reset OTP (goes into the audit log).
+    pub reason: String,
+}
+
+/// `GET /api/recovery/{token}`.
+#[derive(Debug, Serialize)]
+pub struct Recovery {
+    /// Masked phone on file, or null (then: contact support).
+    pub phone_hint: Option<String>,
+    /// Last SMS delivery status (`queued`, `delivered`, `failed`, …) or null.
+    pub sms_status: Option<String>,
+    /// Text messages this link may still send.
+    pub sms_sends_left: u32,
+}
+
+impl From<RecoveryView> for Recovery {
+    fn from(v: RecoveryView) -> Self {
+        Recovery {
+            phone_hint: v.phone_hint,
+            sms_status: v.sms_status,
+            sms_sends_left: v.sms_sends_left,
+        }
+    }
+}
+
 /// `201` of `POST /api/accounts`.
 #[derive(Debug, Serialize)]
 pub struct Created {
@@ -70,7 +117,8 @@ pub struct Created {
     pub id: String,
 }
 
-/// `{status}` answers: `signed_in`, `active`, `disabled`.
+/// `{status}` answers: `signed_in`, `active`, `disabled`, `accepted`, `sent`,
+/// `suspended`.
 #[derive(Debug, Serialize)]
 pub struct Status {
     /// The new status.
@@ -118,6 +166,9 @@ pub struct Event {
     pub event: String,
     /// Client address, if known.
     pub client: Option<String>,
+    /// Free text (support's reason), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// `GET /api/account`.
@@ -156,6 +207,7 @@ impl From<&AuditEvent> for Event {
             at: e.at_ms,
             event: e.kind.as_str().to_owned(),
             client: e.client.clone(),
+            detail: e.detail.clone(),
         }
     }
 }

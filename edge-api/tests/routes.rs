@@ -1,6 +1,7 @@
 //! The routes natively, over otp-core's in-memory store: every kind of bad input is a
 //! 4xx JSON error with a stable code and changes nothing.
 
+use edge_api::providers::{BoxFuture, HttpCall, HttpReply, ProviderError, Transport};
 use edge_api::request::ApiRequest;
 use edge_api::response::ApiResponse;
 use edge_api::routes::{Platform, handle};
@@ -10,8 +11,18 @@ use serde_json::Value;
 
 const SEAL_KEYS: &str = "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
+/// No network in these tests: every outbound call fails.
+struct Offline;
+
+impl Transport for Offline {
+    fn send(&self, _: HttpCall) -> BoxFuture<'_, Result<HttpReply, ProviderError>> {
+        Box::pin(async { Err(ProviderError::Unreachable("offline".into())) })
+    }
+}
+
 struct Harness {
     store: MemoryStore,
+    dev_outbox: MemoryStore,
     clock: FixedClock,
     outbox: MemoryOutbox,
 }
@@ -24,6 +35,7 @@ impl Harness {
     fn new() -> Harness {
         Harness {
             store: MemoryStore::default(),
+            dev_outbox: MemoryStore::default(),
             clock: FixedClock::at(1_700_000_000_000),
             outbox: MemoryOutbox::default(),
         }
@@ -47,12 +59,14 @@ impl Harness {
         };
         let platform = Platform {
             store: &self.store,
+            dev_outbox: &self.dev_outbox,
             clock: &self.clock,
             rng: &OsRng,
             outbox: &self.outbox,
+            transport: &Offline,
             variables: &variables,
         };
-        handle(&request, &platform)
+        futures::executor::block_on(handle(&request, &platform))
     }
 
     fn json(&self, method: &str, path: &str, body: &str) -> ApiResponse {
@@ -256,12 +270,14 @@ fn a_missing_seal_key_is_a_server_fault_not_a_client_error() {
     };
     let platform = Platform {
         store: &h.store,
+        dev_outbox: &h.dev_outbox,
         clock: &h.clock,
         rng: &OsRng,
         outbox: &h.outbox,
+        transport: &Offline,
         variables: &|_| None,
     };
-    let response = handle(&request, &platform);
+    let response = futures::executor::block_on(handle(&request, &platform));
     assert_eq!(response.status, 500);
     assert_eq!(error_code(&response), "internal_error");
 }

@@ -298,6 +298,12 @@ impl Service<'_> {
         self.set_sms_status(reference, "queued")
     }
 
+    /// The platform could not send the text message for `reference`: the recovery page
+    /// shows `failed` so the person can resend or contact support.
+    pub fn sms_failed(&self, reference: &str) -> Result<(), FlowError> {
+        self.set_sms_status(reference, "failed")
+    }
+
     fn set_sms_status(&self, link_hash: &str, status: &str) -> Result<(), FlowError> {
         let key = records::recovery_key(link_hash);
         for _ in 0..16 {

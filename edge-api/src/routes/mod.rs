@@ -1,0 +1,192 @@
+//! The route table and dispatch: match method and path (with `{}` segments), run the
+//! handler, turn every refusal into a JSON error. Handlers live in [`account`]
+//! (accounts, sessions, OTP setting) and [`recovery`] (recovery, callbacks, support).
+
+pub mod account;
+pub mod recovery;
+
+use crate::providers::{ProviderSettings, Transport};
+use crate::request::ApiRequest;
+use crate::response::{ApiError, ApiResponse};
+use otp_core::config::ServiceConfig;
+use otp_core::flows::{FlowError, InternalError, Service};
+use otp_core::ports::{Clock, Outbox, Rng, Store};
+
+/// What the routes need from the platform (Spin in the component, fakes in tests).
+pub struct Platform<'a> {
+    /// Key-value store (`default`).
+    pub store: &'a dyn Store,
+    /// Development outbox store (`dev_outbox`).
+    pub dev_outbox: &'a dyn Store,
+    /// Wall clock.
+    pub clock: &'a dyn Clock,
+    /// CSPRNG.
+    pub rng: &'a dyn Rng,
+    /// Where the flows queue e-mails and text messages; delivered after the response
+    /// ([`crate::delivery`]).
+    pub outbox: &'a dyn Outbox,
+    /// Outbound HTTP.
+    pub transport: &'a dyn Transport,
+    /// Variable lookup (`None` when undefined).
+    pub variables: &'a dyn Fn(&str) -> Option<String>,
+}
+
+/// Path parameters captured by `{}` segments, percent-decoded.
+pub type Params = Vec<String>;
+
+type Sync = fn(&ApiRequest, &Platform, &Params) -> Result<ApiResponse, ApiError>;
+
+/// A handler: most are synchronous; recovery confirmation awaits the CAPTCHA check.
+#[derive(Clone, Copy)]
+enum Handler {
+    Sync(Sync),
+    ConfirmRecovery,
+}
+
+/// Method, path pattern and handler of every route.
+const ROUTES: &[(&str, &str, Handler)] = &[
+    ("GET", "/api/time", Handler::Sync(account::time)),
+    ("POST", "/api/accounts", Handler::Sync(account::register)),
+    ("POST", "/api/session", Handler::Sync(account::sign_in)),
+    ("DELETE", "/api/session", Handler::Sync(account::sign_out)),
+    (
+        "POST",
+        "/api/session/otp",
+        Handler::Sync(account::sign_in_otp),
+    ),
+    ("GET", "/api/account", Handler::Sync(account::account)),
+    (
+        "PUT",
+        "/api/account/phone",
+        Handler::Sync(account::set_phone),
+    ),
+    ("POST", "/api/otp/setup", Handler::Sync(account::setup)),
+    (
+        "POST",
+        "/api/otp/activate",
+        Handler::Sync(account::activate),
+    ),
+    (
+        "POST",
+        "/api/otp/deactivate",
+        Handler::Sync(account::deactivate),
+    ),
+    ("POST", "/api/recovery", Handler::Sync(recovery::request)),
+    ("GET", "/api/recovery/{}", Handler::Sync(recovery::view)),
+    (
+        "POST",
+        "/api/recovery/{}/sms",
+        Handler::Sync(recovery::send_sms),
+    ),
+    ("POST", "/api/recovery/{}/confirm", Handler::ConfirmRecovery),
+    (
+        "POST",
+        "/api/callbacks/sms",
+        Handler::Sync(recovery::sms_callback),
+    ),
+    (
+        "POST",
+        "/api/admin/accounts/{}/otp/reset",
+        Handler::Sync(recovery::admin_reset),
+    ),
+];
+
+/// Match `path` against `pattern`; the `{}` segments' values, percent-decoded.
+fn matches(pattern: &str, path: &str) -> Option<Params> {
+    let mut params = Vec::new();
+    let mut pattern_parts = pattern.split('/');
+    let mut path_parts = path.split('/');
+    loop {
+        match (pattern_parts.next(), path_parts.next()) {
+            (None, None) => return Some(params),
+            (Some("{}"), Some(value)) if !value.is_empty() => params.push(
+                percent_encoding::percent_decode_str(value)
+                    .decode_utf8()
+                    .ok()?
+                    .into_owned(),
+            ),
+            (Some(a), Some(b)) if a == b => {}
+            _ => return None,
+        }
+    }
+}
+
+/// Answer one request. Never panics on client input; every refusal is a JSON error.
+pub async fn handle(req: &ApiRequest, platform: &Platform<'_>) -> ApiResponse {
+    let mut path_known = false;
+    for (method, pattern, handler) in ROUTES {
+        let Some(params) = matches(pattern, &req.path) else {
+            continue;
+        };
+        path_known = true;
+        if *method != req.method {
+            continue;
+        }
+        let outcome = match handler {
+            Handler::Sync(f) => f(req, platform, &params),
+            Handler::ConfirmRecovery => recovery::confirm(req, platform, &params).await,
+        };
+        return outcome.unwrap_or_else(|e| {
+            if let ApiError::Flow(FlowError::Internal(detail)) = &e {
+                log_internal(req, detail);
+            }
+            e.into_response()
+        });
+    }
+    let error = if path_known {
+        ApiError::MethodNotAllowed
+    } else {
+        ApiError::NotFound
+    };
+    error.into_response()
+}
+
+fn log_internal(req: &ApiRequest, detail: &InternalError) {
+    // Operator detail only: store, seal or configuration faults never hold secrets.
+    // The path is cut after /api/recovery/ so link tokens stay out of logs.
+    let path = match req.path.find("/api/recovery/") {
+        Some(i) => &req.path[..i + "/api/recovery/".len()],
+        None => &req.path,
+    };
+    eprintln!("edge-api: {} {path}… failed: {detail}", req.method);
+}
+
+/// The deployment configuration from the variables.
+pub(crate) fn config(platform: &Platform) -> Result<ServiceConfig, ApiError> {
+    ServiceConfig::from_variables(platform.variables)
+        .map_err(|e| ApiError::Flow(FlowError::Internal(e.into())))
+}
+
+/// Provider settings for a configuration.
+pub(crate) fn provider_settings(platform: &Platform, config: &ServiceConfig) -> ProviderSettings {
+    ProviderSettings::from_variables(platform.variables, &config.public_base_url)
+}
+
+/// The flows for this request.
+pub(crate) fn service<'a>(
+    req: &ApiRequest,
+    platform: &'a Platform,
+    config: &'a ServiceConfig,
+) -> Service<'a> {
+    Service {
+        store: platform.store,
+        clock: platform.clock,
+        rng: platform.rng,
+        outbox: platform.outbox,
+        config,
+        client: req.client_ip(),
+    }
+}
+
+/// Run `f` with the flows; state-changing requests are origin-checked first.
+pub(crate) fn with_service<T>(
+    req: &ApiRequest,
+    platform: &Platform,
+    f: impl FnOnce(&Service) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    if req.method != "GET" {
+        req.check_same_origin()?;
+    }
+    let config = config(platform)?;
+    f(&service(req, platform, &config))
+}

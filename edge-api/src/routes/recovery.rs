@@ -1,0 +1,134 @@
+//! Lost-keychain recovery, the SMS delivery callback and the support reset.
+
+use super::{Params, Platform, config, provider_settings, service, with_service};
+use crate::delivery::providers_for;
+use crate::request::ApiRequest;
+use crate::response::{ApiError, ApiResponse};
+use crate::wire;
+use otp_core::webhook;
+
+fn param(params: &Params) -> &str {
+    params.first().map(String::as_str).unwrap_or_default()
+}
+
+/// `POST /api/recovery`: 202 whatever the address.
+pub(super) fn request(
+    req: &ApiRequest,
+    platform: &Platform,
+    _: &Params,
+) -> Result<ApiResponse, ApiError> {
+    let body: wire::RecoveryRequestBody = req.json()?;
+    with_service(req, platform, |svc| {
+        svc.request_recovery(&body.email)?;
+        Ok(ApiResponse::json(202, &wire::Status { status: "accepted" }))
+    })
+}
+
+/// `GET /api/recovery/{token}`.
+pub(super) fn view(
+    req: &ApiRequest,
+    platform: &Platform,
+    params: &Params,
+) -> Result<ApiResponse, ApiError> {
+    with_service(req, platform, |svc| {
+        let view = svc.recovery_view(param(params))?;
+        Ok(ApiResponse::json(200, &wire::Recovery::from(view)))
+    })
+}
+
+/// `POST /api/recovery/{token}/sms`.
+pub(super) fn send_sms(
+    req: &ApiRequest,
+    platform: &Platform,
+    params: &Params,
+) -> Result<ApiResponse, ApiError> {
+    let body: wire::PhoneBody = req.json()?;
+    with_service(req, platform, |svc| {
+        svc.recovery_send_sms(param(params), &body.phone)?;
+        Ok(ApiResponse::json(202, &wire::Status { status: "sent" }))
+    })
+}
+
+/// `POST /api/recovery/{token}/confirm`: the CAPTCHA is checked with the provider
+/// first, then the flow decides.
+pub(super) async fn confirm(
+    req: &ApiRequest,
+    platform: &Platform<'_>,
+    params: &Params,
+) -> Result<ApiResponse, ApiError> {
+    let body: wire::RecoveryConfirmBody = req.json()?;
+    req.check_same_origin()?;
+    let config = config(platform)?;
+    let settings = provider_settings(platform, &config);
+    let providers = providers_for(&config, &settings, platform);
+    let client = req.client_ip();
+    let passed = if body.captcha_token.is_empty() || body.captcha_token.len() > 4096 {
+        false
+    } else {
+        providers
+            .captcha
+            .verify(&body.captcha_token, client.as_deref())
+            .await
+            .map_err(ApiError::Provider)?
+    };
+    let svc = service(req, platform, &config);
+    svc.recovery_confirm(param(params), &body.code, passed)?;
+    Ok(ApiResponse::json(
+        200,
+        &wire::Status {
+            status: "suspended",
+        },
+    ))
+}
+
+/// `POST /api/callbacks/sms`: Twilio's delivery report, accepted only with a valid
+/// `X-Twilio-Signature` over `{public_base_url}/api/callbacks/sms` and the form.
+pub(super) fn sms_callback(
+    req: &ApiRequest,
+    platform: &Platform,
+    _: &Params,
+) -> Result<ApiResponse, ApiError> {
+    let form = req.form()?;
+    let config = config(platform)?;
+    let settings = provider_settings(platform, &config);
+    let signature = req.header("x-twilio-signature").unwrap_or_default();
+    let valid = !settings.sms_auth_token.is_empty()
+        && webhook::twilio_signature_valid(
+            &settings.sms_auth_token,
+            &settings.sms_status_callback,
+            &form,
+            signature,
+        );
+    if !valid {
+        return Err(ApiError::BadSignature);
+    }
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default()
+    };
+    let svc = service(req, platform, &config);
+    svc.sms_status(field("MessageSid"), field("MessageStatus"))?;
+    Ok(ApiResponse::no_content())
+}
+
+/// `POST /api/admin/accounts/{email}/otp/reset` with `Authorization: Bearer …`.
+pub(super) fn admin_reset(
+    req: &ApiRequest,
+    platform: &Platform,
+    params: &Params,
+) -> Result<ApiResponse, ApiError> {
+    let body: wire::ReasonBody = req.json()?;
+    let config = config(platform)?;
+    let svc = service(req, platform, &config);
+    // The bearer is checked before anything else, so only support learns whether an
+    // address has an account.
+    svc.admin_reset(req.bearer_token(), param(params), &body.reason)?;
+    Ok(ApiResponse::json(
+        200,
+        &wire::Status {
+            status: "suspended",
+        },
+    ))
+}
