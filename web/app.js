@@ -1,0 +1,452 @@
+// otp-edge pages: sign-in (index.html) and account (account.html).
+//
+// Every decision about codes, keys and clocks is made by the browser module
+// (pkg/wasm_client.js, built from wasm-client on otp-core): this file only wires the
+// DOM to it and to the HTTP API (docs/http-api.md). No framework, no bundler.
+
+const $ = (selector, root = document) => root.querySelector(selector);
+
+/** The wasm-client module, or null when it could not be loaded. */
+const wasm = await loadWasm();
+
+async function loadWasm() {
+  try {
+    const mod = await import("./pkg/wasm_client.js");
+    await mod.default();
+    return mod;
+  } catch (err) {
+    console.error("wasm-client failed to load", err);
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------- HTTP API
+
+/** An API failure: HTTP status, the `error` code and the human `message`. */
+class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** JSON request to the API with the session cookie; resolves to the JSON body or null. */
+async function api(method, path, body) {
+  const init = { method, credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } };
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, "network", "Could not reach the server. Check your connection and try again.");
+  }
+  let data = null;
+  if (response.status !== 204) {
+    try {
+      data = await response.json();
+    } catch {
+      data = null;
+    }
+  }
+  if (!response.ok) {
+    throw new ApiError(
+      response.status,
+      data?.error ?? `http_${response.status}`,
+      data?.message ?? `The server answered with status ${response.status}. Please try again.`,
+    );
+  }
+  return data;
+}
+
+// ---------------------------------------------------------------- messages and forms
+
+/** Show `text` in a live region; `kind` is "error", "ok" or "" (neutral). */
+function say(region, text, kind = "error") {
+  region.textContent = text;
+  region.className = `msg ${kind}`.trim();
+  if (text) region.scrollIntoView({ block: "nearest" });
+}
+
+/** Mark `field` invalid, say why, and put the focus on it. */
+function fieldError(field, region, text) {
+  field.setAttribute("aria-invalid", "true");
+  say(region, text);
+  field.focus();
+}
+
+/** Clear the form's message and invalid marks; disable its buttons while `busy`. */
+function formState(form, { busy = false, clear = true } = {}) {
+  if (clear) {
+    say($(".msg", form), "", "");
+    form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
+  }
+  form.querySelectorAll("button").forEach((b) => (b.disabled = busy));
+  form.setAttribute("aria-busy", String(busy));
+}
+
+/** Submit handler that prevents navigation and keeps the form busy while `handler` runs. */
+function onSubmit(form, handler) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    formState(form, { busy: true });
+    try {
+      await handler(form, $(".msg", form));
+    } finally {
+      formState(form, { busy: false, clear: false });
+    }
+  });
+}
+
+/** The code typed in `field`, normalised, or null after reporting why it is unusable. */
+function typedCode(field, region, digits = 6) {
+  if (!wasm) return field.value.replaceAll(" ", "");
+  const result = wasm.normaliseCode(field.value, digits);
+  if (result.ok) return result.code;
+  fieldError(field, region, result.message.charAt(0).toUpperCase() + result.message.slice(1) + ".");
+  return null;
+}
+
+// ---------------------------------------------------------------- clock
+
+/** Estimated device clock offset (server − device, ms) and drift warning, if any. */
+const clock = { offsetMs: 0, warning: undefined };
+
+/** Server time in Unix ms, from the device clock corrected by the estimated offset. */
+const serverNow = () => Date.now() + clock.offsetMs;
+
+/** Five `GET /api/time` round trips timed on the device clock. */
+async function timeSamples(count = 5) {
+  const base = Date.now();
+  const start = performance.now();
+  const deviceNow = () => base + (performance.now() - start);
+  const samples = [];
+  for (let i = 0; i < count; i += 1) {
+    const sentMs = deviceNow();
+    try {
+      const { unix_ms: serverMs } = await api("GET", "/api/time");
+      samples.push({ sentMs, serverMs, receivedMs: deviceNow() });
+    } catch {
+      // A lost sample only widens the estimate.
+    }
+  }
+  return samples;
+}
+
+function describeDrift(warning) {
+  const where = warning.direction === "ahead" ? "ahead of" : "behind";
+  return `${warning.seconds} seconds ${where} the server`;
+}
+
+/** Estimate the clock offset and show a warning when the device is off by > 10 s. */
+async function checkClock() {
+  if (!wasm) return;
+  const offset = wasm.estimateClockOffset(await timeSamples());
+  if (!offset) return;
+  clock.offsetMs = offset.offsetMs;
+  clock.warning = wasm.driftWarning(offset.offsetMs);
+  if (clock.warning) {
+    $("#clock-warning").textContent =
+      `Your device clock is ${describeDrift(clock.warning)}. Codes from an authenticator app ` +
+      "on this device may be refused: set the clock to update automatically (network time).";
+  }
+}
+
+/** Update every countdown element once a second with the seconds left in the time step. */
+function startCountdown(period = 30) {
+  if (!wasm) return;
+  const tick = () => {
+    const left = wasm.secondsLeft(serverNow(), period);
+    document.querySelectorAll(".countdown").forEach((el) => {
+      el.textContent = `The code changes in ${left} s.`;
+    });
+  };
+  tick();
+  setInterval(tick, 1000);
+}
+
+// ---------------------------------------------------------------- sign-in page
+
+function signInPage() {
+  const otpStep = $("#otp-step");
+  let challenge = null;
+
+  const enterOtpStep = (value) => {
+    challenge = value;
+    $("#sign-in").hidden = true;
+    $("#register").hidden = true;
+    otpStep.hidden = false;
+    $("#otp-code").value = "";
+    $("#otp-code").focus();
+  };
+
+  onSubmit($("#sign-in-form"), async (form, msg) => {
+    const email = form.email.value.trim();
+    const password = form.password.value;
+    if (!email) return fieldError(form.email, msg, "Enter your e-mail address.");
+    if (!password) return fieldError(form.password, msg, "Enter your password.");
+    try {
+      const result = await api("POST", "/api/session", { email, password });
+      if (result.status === "otp_required") enterOtpStep(result.challenge);
+      else location.assign("account.html");
+    } catch (err) {
+      say(msg, err.message);
+    }
+  });
+
+  onSubmit($("#otp-form"), async (form, msg) => {
+    const code = typedCode(form.code, msg);
+    if (code === null) return;
+    try {
+      await api("POST", "/api/session/otp", { challenge, code });
+      location.assign("account.html");
+    } catch (err) {
+      if (err.code === "challenge_expired") {
+        say(msg, `${err.message} Sign in again.`);
+      } else {
+        fieldError(form.code, msg, err.message);
+      }
+    }
+  });
+
+  $("#otp-back").addEventListener("click", () => {
+    challenge = null;
+    otpStep.hidden = true;
+    $("#sign-in").hidden = false;
+    $("#register").hidden = false;
+    $("#sign-in-password").value = "";
+    $("#sign-in-password").focus();
+  });
+
+  onSubmit($("#register-form"), async (form, msg) => {
+    const email = form.email.value.trim();
+    const password = form.password.value;
+    const phone = form.phone.value.trim();
+    if (!email) return fieldError(form.email, msg, "Enter your e-mail address.");
+    if (!password) return fieldError(form.password, msg, "Choose a password.");
+    try {
+      await api("POST", "/api/accounts", phone ? { email, password, phone } : { email, password });
+      say(msg, "Account created. Signing you in…", "ok");
+      const result = await api("POST", "/api/session", { email, password });
+      if (result.status === "otp_required") enterOtpStep(result.challenge);
+      else location.assign("account.html");
+    } catch (err) {
+      const field = { invalid_email: form.email, email_taken: form.email, weak_password: form.password,
+        password_too_long: form.password, invalid_phone: form.phone }[err.code];
+      if (field) fieldError(field, msg, err.message);
+      else say(msg, err.message);
+    }
+  });
+}
+
+// ---------------------------------------------------------------- account page
+
+const STATUS_LABELS = { disabled: "Off", pending: "Setup not finished", active: "On", suspended: "Suspended" };
+
+const EVENT_LABELS = {
+  account_created: "Account created",
+  phone_changed: "Phone number changed",
+  otp_setup: "Two-step verification setup started",
+  otp_activated: "Two-step verification turned on",
+  otp_activation_failed: "Two-step verification activation failed (the key was discarded)",
+  otp_deactivated: "Two-step verification turned off",
+  signed_in: "Signed in",
+  code_rejected: "A wrong verification code was entered",
+};
+
+const formatTime = (ms) => new Date(ms).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+function renderAccount(account) {
+  $("#account-email").textContent = account.email;
+  $("#account-phone").textContent = account.phone ?? "Not set";
+  if (account.phone && document.activeElement !== $("#phone")) $("#phone").value = account.phone;
+
+  const status = account.otp.status;
+  const badge = $("#otp-status");
+  badge.textContent = STATUS_LABELS[status] ?? status;
+  badge.className = `badge ${status}`;
+  const since = $("#otp-since");
+  since.hidden = !account.otp.activated_at;
+  if (account.otp.activated_at) since.textContent = `Active since ${formatTime(account.otp.activated_at)}.`;
+  $("#otp-off").hidden = status === "active";
+  $("#deactivate-form").hidden = status !== "active";
+
+  const list = $("#events");
+  list.replaceChildren(
+    ...account.recent_events.map((e) => {
+      const item = document.createElement("li");
+      const time = document.createElement("time");
+      time.dateTime = new Date(e.at).toISOString();
+      time.textContent = formatTime(e.at);
+      const text = EVENT_LABELS[e.event] ?? e.event.replaceAll("_", " ");
+      item.append(time, e.client ? `${text} (from ${e.client})` : text);
+      return item;
+    }),
+  );
+  if (!account.recent_events.length) list.textContent = "No events yet.";
+}
+
+function accountPage() {
+  const pageMsg = $("#page-msg");
+  const dialog = $("#otp-dialog");
+  const activateForm = $("#activate-form");
+  const activateMsg = $(".msg", activateForm);
+  let setup = null;
+
+  const refresh = async () => {
+    try {
+      renderAccount(await api("GET", "/api/account"));
+    } catch (err) {
+      if (err.status === 401) location.replace("index.html");
+      else say(pageMsg, err.message);
+    }
+  };
+
+  $("#sign-out").addEventListener("click", async () => {
+    try {
+      await api("DELETE", "/api/session");
+    } finally {
+      location.assign("index.html");
+    }
+  });
+
+  onSubmit($("#phone-form"), async (form, msg) => {
+    const phone = form.phone.value.trim();
+    if (!phone) return fieldError(form.phone, msg, "Enter a phone number.");
+    try {
+      const result = await api("PUT", "/api/account/phone", { phone });
+      say(msg, `Saved as ${result.phone}.`, "ok");
+      form.phone.value = result.phone;
+      await refresh();
+    } catch (err) {
+      fieldError(form.phone, msg, err.message);
+    }
+  });
+
+  const startSetup = async () => {
+    const offMsg = $("#otp-off .msg");
+    say(offMsg, "", "");
+    if (!wasm) return say(offMsg, "The page's security module did not load. Reload the page and try again.");
+    try {
+      setup = await api("POST", "/api/otp/setup", {});
+    } catch (err) {
+      say(dialog.open ? activateMsg : offMsg, err.message);
+      if (err.code === "phone_required") $("#phone").focus();
+      return;
+    }
+    try {
+      $("#otp-qr").innerHTML = wasm.renderQrSvg(setup.otpauth_uri);
+    } catch (err) {
+      $("#otp-qr").textContent = `The QR code could not be drawn (${err.message}); type the key instead.`;
+    }
+    $("#otp-key").textContent = wasm.groupKey(setup.shared_key);
+    $("#otp-params").textContent = `${setup.algorithm}, ${setup.digits} digits, ${setup.period} s`;
+    formState(activateForm);
+    activateForm.code.value = "";
+    $("#otp-restart").hidden = true;
+    activateForm.querySelector("button[type=submit]").hidden = false;
+    if (!dialog.open) dialog.showModal();
+    // Start at the top (the QR code), not at the password field further down.
+    $("#otp-dialog-title").focus();
+    await refresh();
+  };
+
+  $("#otp-open").addEventListener("click", startSetup);
+  $("#otp-restart").addEventListener("click", startSetup);
+  $("#otp-close").addEventListener("click", () => dialog.close());
+  dialog.addEventListener("close", () => {
+    // Do not leave the key in the page once the dialog is gone.
+    setup = null;
+    $("#otp-qr").replaceChildren();
+    $("#otp-key").textContent = "";
+    activateForm.reset();
+    $("#otp-open").focus();
+  });
+
+  $("#otp-copy").addEventListener("click", async () => {
+    if (!setup) return;
+    try {
+      await navigator.clipboard.writeText(setup.shared_key);
+      say(activateMsg, "Key copied.", "ok");
+    } catch {
+      getSelection().selectAllChildren($("#otp-key"));
+      say(activateMsg, "Copying is not allowed here: the key is selected, copy it with your keyboard.", "");
+    }
+  });
+
+  const burned = (text) => {
+    say(activateMsg, text);
+    activateForm.querySelector("button[type=submit]").hidden = true;
+    $("#otp-restart").hidden = false;
+    $("#otp-restart").focus();
+  };
+
+  onSubmit(activateForm, async (form, msg) => {
+    if (!setup) return;
+    const code = typedCode(form.code, msg, setup.digits);
+    if (code === null) return;
+    if (!form.password.value) return fieldError(form.password, msg, "Enter your password.");
+    const now = serverNow();
+    if (setup.expires_at && now >= setup.expires_at) return burned("This setup has expired. Press Start again for a new key.");
+    // Check the code against the pending key at server time before submitting: a
+    // failed activation discards the key, so mistakes must be caught here.
+    const check = (ms) => wasm.precheckCode(setup.shared_key, code, ms / 1000, setup.digits, setup.period, setup.algorithm);
+    let offset;
+    try {
+      offset = check(now);
+    } catch (err) {
+      return say(msg, `This key cannot be checked (${err.message}). Press Cancel and set up again.`);
+    }
+    if (offset === undefined) {
+      const matchesDevice = clock.warning && check(Date.now()) !== undefined;
+      return fieldError(form.code, msg, matchesDevice
+        ? `This code follows your device clock, which is ${describeDrift(clock.warning)}, so the server would refuse it. ` +
+          "Set the clock to update automatically, then enter the new code. Nothing was sent: this setup is still valid."
+        : "This code does not match the key being set up. Check that your app shows the account you just added and " +
+          "enter its current code. Nothing was sent: this setup is still valid.");
+    }
+    try {
+      await api("POST", "/api/otp/activate", { password: form.password.value, code });
+      dialog.close();
+      say(pageMsg, "Two-step verification is on. You will be asked for a code when you sign in.", "ok");
+      await refresh();
+    } catch (err) {
+      if (err.code === "activation_failed") {
+        burned(`${err.message} Press Start again for a new key.`);
+        await refresh();
+      } else {
+        say(msg, err.message);
+      }
+    }
+  });
+
+  onSubmit($("#deactivate-form"), async (form, msg) => {
+    if (!form.password.value) return fieldError(form.password, msg, "Enter your password.");
+    const code = typedCode(form.code, msg);
+    if (code === null) return;
+    try {
+      await api("POST", "/api/otp/deactivate", { password: form.password.value, code });
+      form.reset();
+      say(pageMsg, "Two-step verification is off.", "ok");
+      await refresh();
+    } catch (err) {
+      const field = err.code === "invalid_credentials" ? form.password : form.code;
+      fieldError(field, msg, err.message);
+    }
+  });
+
+  if (!wasm) say(pageMsg, "The page's security module did not load: two-step verification settings are unavailable. Reload the page.");
+  return refresh();
+}
+
+// ---------------------------------------------------------------- start
+
+const page = document.body.dataset.page;
+if (page === "sign-in") signInPage();
+if (page === "account") await accountPage();
+startCountdown();
+await checkClock();
+document.body.dataset.ready = "true";
