@@ -98,14 +98,32 @@ pub struct Recovery {
     pub sms_status: Option<String>,
     /// Text messages this link may still send.
     pub sms_sends_left: u32,
+    /// How the page shows the CAPTCHA.
+    pub captcha: CaptchaWidget,
 }
 
-impl From<RecoveryView> for Recovery {
-    fn from(v: RecoveryView) -> Self {
+/// The CAPTCHA widget the recovery page shows.
+#[derive(Debug, Serialize)]
+pub struct CaptchaWidget {
+    /// `development` (a checkbox that yields `test_token`) or `hcaptcha` (the hCaptcha
+    /// widget with `site_key`; reCAPTCHA and Turnstile verify the same way).
+    pub provider: &'static str,
+    /// Public site key (`captcha_site_key` variable), for `hcaptcha`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site_key: Option<String>,
+    /// The token the development checkbox submits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test_token: Option<&'static str>,
+}
+
+impl Recovery {
+    /// The wire form of a recovery view with the page's CAPTCHA widget.
+    pub fn new(v: RecoveryView, captcha: CaptchaWidget) -> Self {
         Recovery {
             phone_hint: v.phone_hint,
             sms_status: v.sms_status,
             sms_sends_left: v.sms_sends_left,
+            captcha,
         }
     }
 }

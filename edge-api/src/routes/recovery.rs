@@ -2,9 +2,11 @@
 
 use super::{Params, Platform, config, provider_settings, service, with_service};
 use crate::delivery::providers_for;
+use crate::providers::dev::TEST_TOKEN;
 use crate::request::ApiRequest;
 use crate::response::{ApiError, ApiResponse};
 use crate::wire;
+use otp_core::config::Delivery;
 use otp_core::webhook;
 
 fn param(params: &Params) -> &str {
@@ -32,7 +34,19 @@ pub(super) fn view(
 ) -> Result<ApiResponse, ApiError> {
     with_service(req, platform, |svc| {
         let view = svc.recovery_view(param(params))?;
-        Ok(ApiResponse::json(200, &wire::Recovery::from(view)))
+        let captcha = match svc.config.delivery {
+            Delivery::Development => wire::CaptchaWidget {
+                provider: "development",
+                site_key: None,
+                test_token: Some(TEST_TOKEN),
+            },
+            Delivery::Providers => wire::CaptchaWidget {
+                provider: "hcaptcha",
+                site_key: (platform.variables)("captcha_site_key"),
+                test_token: None,
+            },
+        };
+        Ok(ApiResponse::json(200, &wire::Recovery::new(view, captcha)))
     })
 }
 
