@@ -6,6 +6,8 @@
 //! locations: `OTP_EDGE_HOST_BIN` (target/release/edge-host), `OTP_EDGE_COMPONENT`
 //! (target/wasm32-wasip2/wasm-release/edge_api.wasm), `OTP_EDGE_WEB` (web/).
 
+pub mod standin;
+
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -39,12 +41,25 @@ pub struct EdgeHost {
 impl EdgeHost {
     /// Start edge-host on a free port over `data_dir` and wait until it says it listens.
     pub fn start(data_dir: &Path) -> EdgeHost {
+        Self::start_with(data_dir, |_| Vec::new())
+    }
+
+    /// [`EdgeHost::start`] with more `--var`s, given the base URL it will serve on.
+    pub fn start_with(
+        data_dir: &Path,
+        vars: impl FnOnce(&str) -> Vec<(String, String)>,
+    ) -> EdgeHost {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
+        let base = format!("http://127.0.0.1:{port}");
         let bin = artifact("OTP_EDGE_HOST_BIN", "target/release/edge-host");
-        let mut child = Command::new(&bin)
+        let mut command = Command::new(&bin);
+        for (name, value) in vars(&base) {
+            command.arg("--var").arg(format!("{name}={value}"));
+        }
+        let mut child = command
             .arg("--listen")
             .arg(format!("127.0.0.1:{port}"))
             .arg("--data-dir")
@@ -98,7 +113,7 @@ impl EdgeHost {
         }
         EdgeHost {
             child,
-            base: format!("http://127.0.0.1:{port}"),
+            base,
             data_dir: data_dir.to_owned(),
             stderr_lines,
         }
@@ -178,6 +193,29 @@ impl Client {
         content_type: Option<&str>,
         body: &[u8],
     ) -> Reply {
+        self.request(method, path, content_type, body, None)
+    }
+
+    /// [`Client::raw`] with one more header.
+    pub fn raw_with_header(
+        &mut self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: &[u8],
+        header: (&str, &str),
+    ) -> Reply {
+        self.request(method, path, Some(content_type), body, Some(header))
+    }
+
+    fn request(
+        &mut self,
+        method: &str,
+        path: &str,
+        content_type: Option<&str>,
+        body: &[u8],
+        header: Option<(&str, &str)>,
+    ) -> Reply {
         let mut request = ureq::http::Request::builder()
             .method(method)
             .uri(format!("{}{path}", self.base));
@@ -186,6 +224,9 @@ impl Client {
         }
         if let Some(cookie) = &self.cookie {
             request = request.header("cookie", cookie);
+        }
+        if let Some((name, value)) = header {
+            request = request.header(name, value);
         }
         let request = request.body(body.to_vec()).expect("valid request");
         let mut response = self.agent.run(request).expect("edge-host answers");

@@ -1,0 +1,132 @@
+//! Stand-in providers on 127.0.0.1 for the end-to-end tests: Postmark's `/email`,
+//! Twilio's `Messages.json`, and a siteverify endpoint that accepts one token. Every
+//! request is recorded for the test to read.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// One request a stand-in received.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    /// URL path.
+    pub path: String,
+    /// Headers, names lower-cased.
+    pub headers: Vec<(String, String)>,
+    /// Body as text.
+    pub body: String,
+}
+
+impl Recorded {
+    /// A header value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A form field of the body.
+    pub fn form(&self, name: &str) -> Option<String> {
+        form_urlencoded::parse(self.body.as_bytes())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    }
+
+    /// The body as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_default()
+    }
+}
+
+/// The stand-in server.
+pub struct StandIn {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    recorded: Arc<Mutex<Vec<Recorded>>>,
+}
+
+/// The CAPTCHA response token the stand-in siteverify accepts.
+pub const CAPTCHA_PASS: &str = "stand-in-pass-token";
+
+impl StandIn {
+    /// Start on a free port.
+    pub fn start() -> StandIn {
+        let server = tiny_http::Server::http("127.0.0.1:0").expect("bind stand-in");
+        let base = format!("http://{}", server.server_addr().to_ip().expect("ip"));
+        let recorded = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&recorded);
+        std::thread::spawn(move || {
+            let mut counter = 0u32;
+            for mut request in server.incoming_requests() {
+                let mut body = String::new();
+                let _ = request.as_reader().read_to_string(&mut body);
+                let path = request
+                    .url()
+                    .split('?')
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned();
+                let headers = request
+                    .headers()
+                    .iter()
+                    .map(|h| {
+                        (
+                            h.field.as_str().as_str().to_ascii_lowercase(),
+                            h.value.to_string(),
+                        )
+                    })
+                    .collect();
+                let entry = Recorded {
+                    path: path.clone(),
+                    headers,
+                    body,
+                };
+                counter += 1;
+                let (status, answer) = if path == "/email" {
+                    (
+                        200,
+                        format!(r#"{{"ErrorCode":0,"Message":"OK","MessageID":"pm-{counter}"}}"#),
+                    )
+                } else if path.ends_with("/Messages.json") {
+                    (
+                        201,
+                        format!(r#"{{"sid":"SM{counter:032}","status":"queued"}}"#),
+                    )
+                } else if path == "/siteverify" {
+                    let ok = entry.form("response").as_deref() == Some(CAPTCHA_PASS);
+                    (200, format!(r#"{{"success":{ok}}}"#))
+                } else {
+                    (404, "{}".to_owned())
+                };
+                log.lock().unwrap().push(entry);
+                let response = tiny_http::Response::from_string(answer)
+                    .with_status_code(status)
+                    .with_header(
+                        "Content-Type: application/json"
+                            .parse::<tiny_http::Header>()
+                            .expect("header"),
+                    );
+                let _ = request.respond(response);
+            }
+        });
+        StandIn { base, recorded }
+    }
+
+    /// Everything received so far.
+    pub fn all(&self) -> Vec<Recorded> {
+        self.recorded.lock().unwrap().clone()
+    }
+
+    /// Wait (up to 10 s) until `count` requests to paths matching `pred` have arrived,
+    /// and return them. Delivery happens after edge-api answered, hence the wait.
+    pub fn wait_for(&self, count: usize, pred: impl Fn(&Recorded) -> bool) -> Vec<Recorded> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let found: Vec<Recorded> = self.all().into_iter().filter(|r| pred(r)).collect();
+            if found.len() >= count || Instant::now() > deadline {
+                return found;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
