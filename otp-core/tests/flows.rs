@@ -35,13 +35,30 @@ fn with_active(world: &World) -> (String, String) {
 }
 
 #[test]
-fn register_normalises_and_refuses_duplicates() {
+fn register_normalises_and_does_not_reveal_existing_addresses() {
     let world = World::new();
     let svc = world.service();
-    svc.register(EMAIL, PASSWORD, None).unwrap();
+    let first = svc.register(EMAIL, PASSWORD, None).unwrap();
+    world.outbox.take();
+    // The same address again: an answer of the same shape, nothing created, and the
+    // owner is told by e-mail.
+    let second = svc
+        .register("alice@example.com", "another password!", None)
+        .unwrap();
+    assert_ne!(first, second);
+    assert_eq!(second.len(), first.len());
+    assert!(svc.load_account(&second).unwrap().is_none());
+    let notices = world.outbox.take();
+    assert!(
+        matches!(&notices[..], [otp_core::ports::Message::Email { to, .. }] if to == "alice@example.com")
+    );
     assert!(matches!(
-        svc.register("alice@example.com", PASSWORD, None),
-        Err(FlowError::EmailTaken)
+        svc.sign_in(EMAIL, PASSWORD),
+        Ok(SignIn::SignedIn(_))
+    ));
+    assert!(matches!(
+        svc.sign_in(EMAIL, "another password!"),
+        Err(FlowError::InvalidCredentials)
     ));
     assert!(matches!(
         svc.register("not-an-email", PASSWORD, None),

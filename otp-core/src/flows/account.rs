@@ -3,6 +3,7 @@
 use super::{Account, AuditEvent, AuditKind, FlowError, OtpState, OtpStatus, Service};
 use crate::identity::{Email, Phone};
 use crate::password;
+use crate::ports::Message;
 use crate::records::{self, AccountRecord, EmailIndexRecord};
 use crate::tokens;
 
@@ -34,8 +35,11 @@ const RECENT_EVENTS: usize = 10;
 impl Service<'_> {
     /// Create an account (`POST /api/accounts`). The phone is optional here.
     ///
-    /// Errors: `InvalidEmail`, `WeakPassword`, `PasswordTooLong`, `InvalidPhone`,
-    /// `EmailTaken`.
+    /// An address that already has an account gets the same answer (a fresh-looking id,
+    /// the same argon2id work) and its owner an e-mail saying so, so registration does
+    /// not reveal which addresses have accounts. The existing account is untouched.
+    ///
+    /// Errors: `InvalidEmail`, `WeakPassword`, `PasswordTooLong`, `InvalidPhone`.
     pub fn register(
         &self,
         email: &str,
@@ -48,9 +52,6 @@ impl Service<'_> {
             Some(p) => Some(Phone::parse(p).map_err(|_| FlowError::InvalidPhone)?),
             None => None,
         };
-        if self.store.get(&records::email_key(&email))?.is_some() {
-            return Err(FlowError::EmailTaken);
-        }
         let account = Account {
             id: tokens::random_hex(self.rng, 16)?,
             email,
@@ -60,10 +61,12 @@ impl Service<'_> {
             created_ms: self.now_ms(),
             code_throttle: Default::default(),
         };
-        // Write the account first, then claim the address atomically; a lost race
-        // leaves an unreachable account record, never two accounts for one address.
+        // Write the account, then claim the address atomically. Whoever loses the
+        // claim, now or in a race, leaves no trace and is told the same as a new
+        // registrant.
+        let account_key = records::account_key(&account.id);
         self.store.set(
-            &records::account_key(&account.id),
+            &account_key,
             &records::encode(&AccountRecord::from_domain(&account)),
         )?;
         let index = EmailIndexRecord {
@@ -76,11 +79,24 @@ impl Service<'_> {
             &records::encode(&index),
         )?;
         if !claimed {
-            self.store.delete(&records::account_key(&account.id))?;
-            return Err(FlowError::EmailTaken);
+            self.store.delete(&account_key)?;
+            self.already_registered_notice(&account.email);
+            return Ok(account.id);
         }
         self.audit(&account.id, AuditKind::AccountCreated)?;
         Ok(account.id)
+    }
+
+    fn already_registered_notice(&self, email: &Email) {
+        self.outbox.queue(Message::Email {
+            to: email.as_str().to_owned(),
+            subject: "Someone tried to create an account with your address".to_owned(),
+            body: "An account already exists for this e-mail address, so nothing was \
+                   created. If it was you, sign in with your password. If you lost your OTP \
+                   keychain, use \"I lost my OTP keychain\" on the sign-in page. If it was not \
+                   you, you can ignore this e-mail."
+                .to_owned(),
+        });
     }
 
     /// Account id for an e-mail address, if it has an account.

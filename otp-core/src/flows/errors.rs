@@ -75,9 +75,6 @@ pub enum FlowError {
     /// Password longer than the policy allows.
     #[error("the password must have at most 128 characters")]
     PasswordTooLong,
-    /// The address already has an account.
-    #[error("an account with this e-mail address already exists")]
-    EmailTaken,
     /// E-mail or password wrong (never says which).
     #[error("the e-mail address or password is wrong")]
     InvalidCredentials,
@@ -204,7 +201,6 @@ impl FlowError {
             FlowError::InvalidEmail => "invalid_email",
             FlowError::WeakPassword => "weak_password",
             FlowError::PasswordTooLong => "password_too_long",
-            FlowError::EmailTaken => "email_taken",
             FlowError::InvalidCredentials => "invalid_credentials",
             FlowError::InvalidCode => "invalid_code",
             FlowError::MalformedCode(_) => "malformed_code",
@@ -251,8 +247,7 @@ impl FlowError {
             | FlowError::InvalidCode
             | FlowError::ChallengeExpired
             | FlowError::NotSignedIn => ErrorKind::Unauthorized,
-            FlowError::EmailTaken
-            | FlowError::PhoneRequired
+            FlowError::PhoneRequired
             | FlowError::OtpAlreadyActive
             | FlowError::NoPendingSetup
             | FlowError::OtpNotActive

@@ -40,15 +40,21 @@ impl Service<'_> {
 
     /// Check e-mail and password. Unknown addresses cost the same argon2id work and get
     /// the same answer as a wrong password.
+    ///
+    /// Errors: `InvalidEmail` / `PasswordTooLong` (malformed, nothing counted),
+    /// `TooManyAttempts` / `LockedOut`, `InvalidCredentials`.
     pub fn sign_in(&self, email: &str, password_input: &str) -> Result<SignIn, FlowError> {
+        // Input that can never be right is refused as bad input and changes nothing
+        // (its validity does not depend on whether the address has an account).
+        let parsed = Email::parse(email).map_err(|_| FlowError::InvalidEmail)?;
+        if password_input.chars().count() > password::MAX_CHARS {
+            return Err(FlowError::PasswordTooLong);
+        }
         self.address_gate()?;
         self.password_gate(email)?;
-        let account = match Email::parse(email) {
-            Ok(email) => match self.find_account_id(&email)? {
-                Some(id) => self.load_account(&id)?,
-                None => None,
-            },
-            Err(_) => None,
+        let account = match self.find_account_id(&parsed)? {
+            Some(id) => self.load_account(&id)?,
+            None => None,
         };
         let Some(account) = account else {
             password::verify_dummy(password_input);
