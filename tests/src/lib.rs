@@ -35,7 +35,7 @@ pub struct EdgeHost {
     pub base: String,
     /// Its `--data-dir`.
     pub data_dir: PathBuf,
-    stderr_lines: mpsc::Receiver<String>,
+    stderr_lines: std::sync::Mutex<mpsc::Receiver<String>>,
 }
 
 impl EdgeHost {
@@ -115,7 +115,7 @@ impl EdgeHost {
             child,
             base,
             data_dir: data_dir.to_owned(),
-            stderr_lines,
+            stderr_lines: std::sync::Mutex::new(stderr_lines),
         }
     }
 
@@ -134,7 +134,10 @@ impl EdgeHost {
 
     /// Everything edge-host wrote to stderr so far.
     pub fn stderr(&self) -> Vec<String> {
-        self.stderr_lines.try_iter().collect()
+        match self.stderr_lines.lock() {
+            Ok(lines) => lines.try_iter().collect(),
+            Err(_) => Vec::new(),
+        }
     }
 
     /// A new client with no cookie.
