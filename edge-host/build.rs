@@ -36,7 +36,13 @@ const PACKAGES: &[(&str, &[&str], Option<&str>)] = &[
     ),
     (
         "keyvalue-2024-10-17",
-        &["store.wit", "atomic.wit", "batch.wit", "watch.wit", "world.wit"],
+        &[
+            "store.wit",
+            "atomic.wit",
+            "batch.wit",
+            "watch.wit",
+            "world.wit",
+        ],
         None,
     ),
     (
@@ -77,7 +83,8 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=EDGE_HOST_SPIN_SDK_DIR");
 
-    let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
+    let manifest_dir =
+        PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR"));
 
     let sdk = match locate_spin_sdk(&manifest_dir) {
@@ -86,7 +93,10 @@ fn main() {
     };
     let wit = out_dir.join("wit");
     if let Err(message) = write_wit(&sdk.join("wit").join("deps"), &wit) {
-        panic!("edge-host: cannot prepare WIT files from {}: {message}", sdk.display());
+        panic!(
+            "edge-host: cannot prepare WIT files from {}: {message}",
+            sdk.display()
+        );
     }
     let path_literal = format!("{:?}", wit.to_str().expect("OUT_DIR is not UTF-8"));
     let bindings = BINDGEN.replace("{path}", &path_literal);

@@ -1,114 +1,12 @@
-// otp-edge pages: sign-in (index.html) and account (account.html).
+// otp-edge pages: sign-in (index.html), account (account.html) and lost-keychain
+// recovery (recovery.html, in recovery.js).
 //
 // Every decision about codes, keys and clocks is made by the browser module
-// (pkg/wasm_client.js, built from wasm-client on otp-core): this file only wires the
+// (pkg/wasm_client.js, built from wasm-client on otp-core): these files only wire the
 // DOM to it and to the HTTP API (docs/http-api.md). No framework, no bundler.
 
-const $ = (selector, root = document) => root.querySelector(selector);
-
-/** The wasm-client module, or null when it could not be loaded. */
-const wasm = await loadWasm();
-
-async function loadWasm() {
-  try {
-    const mod = await import("./pkg/wasm_client.js");
-    await mod.default();
-    return mod;
-  } catch (err) {
-    console.error("wasm-client failed to load", err);
-    return null;
-  }
-}
-
-// ---------------------------------------------------------------- HTTP API
-
-/** An API failure: HTTP status, the `error` code and the human `message`. */
-class ApiError extends Error {
-  constructor(status, code, message) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
-
-/** JSON request to the API with the session cookie; resolves to the JSON body or null. */
-async function api(method, path, body) {
-  const init = { method, credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } };
-  if (body !== undefined) {
-    init.headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body);
-  }
-  let response;
-  try {
-    response = await fetch(path, init);
-  } catch {
-    throw new ApiError(0, "network", "Could not reach the server. Check your connection and try again.");
-  }
-  let data = null;
-  if (response.status !== 204) {
-    try {
-      data = await response.json();
-    } catch {
-      data = null;
-    }
-  }
-  if (!response.ok) {
-    throw new ApiError(
-      response.status,
-      data?.error ?? `http_${response.status}`,
-      data?.message ?? `The server answered with status ${response.status}. Please try again.`,
-    );
-  }
-  return data;
-}
-
-// ---------------------------------------------------------------- messages and forms
-
-/** Show `text` in a live region; `kind` is "error", "ok" or "" (neutral). */
-function say(region, text, kind = "error") {
-  region.textContent = text;
-  region.className = `msg ${kind}`.trim();
-  if (text) region.scrollIntoView({ block: "nearest" });
-}
-
-/** Mark `field` invalid, say why, and put the focus on it. */
-function fieldError(field, region, text) {
-  field.setAttribute("aria-invalid", "true");
-  say(region, text);
-  field.focus();
-}
-
-/** Clear the form's message and invalid marks; disable its buttons while `busy`. */
-function formState(form, { busy = false, clear = true } = {}) {
-  if (clear) {
-    say($(".msg", form), "", "");
-    form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
-  }
-  form.querySelectorAll("button").forEach((b) => (b.disabled = busy));
-  form.setAttribute("aria-busy", String(busy));
-}
-
-/** Submit handler that prevents navigation and keeps the form busy while `handler` runs. */
-function onSubmit(form, handler) {
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    formState(form, { busy: true });
-    try {
-      await handler(form, $(".msg", form));
-    } finally {
-      formState(form, { busy: false, clear: false });
-    }
-  });
-}
-
-/** The code typed in `field`, normalised, or null after reporting why it is unusable. */
-function typedCode(field, region, digits = 6) {
-  if (!wasm) return field.value.replaceAll(" ", "");
-  const result = wasm.normaliseCode(field.value, digits);
-  if (result.ok) return result.code;
-  fieldError(field, region, result.message.charAt(0).toUpperCase() + result.message.slice(1) + ".");
-  return null;
-}
+import { $, wasm, api, say, fieldError, formState, onSubmit, typedCode, formatTime } from "./common.js";
+import { recoveryPage, wireRecoveryRequest } from "./recovery.js";
 
 // ---------------------------------------------------------------- clock
 
@@ -174,11 +72,26 @@ function signInPage() {
   const otpStep = $("#otp-step");
   let challenge = null;
 
+  const lostButton = $("#lost-keychain");
+  const lostForm = $("#recovery-request-form");
+  const showLostForm = (open) => {
+    lostForm.hidden = !open;
+    lostButton.setAttribute("aria-expanded", String(open));
+    if (!open) return;
+    formState(lostForm);
+    if (!lostForm.email.value) lostForm.email.value = $("#sign-in-email").value.trim();
+    lostForm.email.focus();
+  };
+  lostButton.addEventListener("click", () => showLostForm(lostForm.hidden));
+  wireRecoveryRequest(lostForm);
+
   const enterOtpStep = (value) => {
     challenge = value;
     $("#sign-in").hidden = true;
     $("#register").hidden = true;
     otpStep.hidden = false;
+    lostForm.email.value = $("#sign-in-email").value.trim();
+    showLostForm(false);
     $("#otp-code").value = "";
     $("#otp-code").focus();
   };
@@ -205,7 +118,10 @@ function signInPage() {
       location.assign("account.html");
     } catch (err) {
       if (err.code === "challenge_expired") {
-        say(msg, `${err.message} Sign in again.`);
+        say(msg, err.message);
+      } else if (err.code === "locked_out") {
+        say(msg, err.message);
+        showLostForm(true);
       } else {
         fieldError(form.code, msg, err.message);
       }
@@ -255,9 +171,20 @@ const EVENT_LABELS = {
   otp_deactivated: "Two-step verification turned off",
   signed_in: "Signed in",
   code_rejected: "A wrong verification code was entered",
+  locked_out: "Too many wrong codes: verification codes are refused for a while",
+  recovery_requested: "“I lost my OTP keychain”: a recovery link was e-mailed",
+  recovery_sms_sent: "Recovery: a code was texted to the phone on file",
+  recovery_phone_mismatch: "Recovery: a phone number that is not the one on file was typed",
+  otp_suspended: "Two-step verification suspended by the lost-keychain recovery",
+  admin_reset: "Two-step verification reset by support",
 };
 
-const formatTime = (ms) => new Date(ms).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+/** Readable text of one security event. */
+function describeEvent(e) {
+  let text = EVENT_LABELS[e.event] ?? e.event.replaceAll("_", " ");
+  if (e.detail) text += `. Reason given: “${e.detail}”`;
+  return e.client ? `${text} (from ${e.client})` : text;
+}
 
 function renderAccount(account) {
   $("#account-email").textContent = account.email;
@@ -271,6 +198,7 @@ function renderAccount(account) {
   const since = $("#otp-since");
   since.hidden = !account.otp.activated_at;
   if (account.otp.activated_at) since.textContent = `Active since ${formatTime(account.otp.activated_at)}.`;
+  $("#otp-suspended").hidden = status !== "suspended";
   $("#otp-off").hidden = status === "active";
   $("#deactivate-form").hidden = status !== "active";
 
@@ -281,8 +209,7 @@ function renderAccount(account) {
       const time = document.createElement("time");
       time.dateTime = new Date(e.at).toISOString();
       time.textContent = formatTime(e.at);
-      const text = EVENT_LABELS[e.event] ?? e.event.replaceAll("_", " ");
-      item.append(time, e.client ? `${text} (from ${e.client})` : text);
+      item.append(time, describeEvent(e));
       return item;
     }),
   );
@@ -354,7 +281,13 @@ function accountPage() {
     await refresh();
   };
 
-  $("#otp-open").addEventListener("click", startSetup);
+  let opener = $("#otp-open");
+  for (const button of [$("#otp-open"), $("#otp-again")]) {
+    button.addEventListener("click", () => {
+      opener = button;
+      return startSetup();
+    });
+  }
   $("#otp-restart").addEventListener("click", startSetup);
   $("#otp-close").addEventListener("click", () => dialog.close());
   dialog.addEventListener("close", () => {
@@ -363,7 +296,7 @@ function accountPage() {
     $("#otp-qr").replaceChildren();
     $("#otp-key").textContent = "";
     activateForm.reset();
-    $("#otp-open").focus();
+    opener.focus();
   });
 
   $("#otp-copy").addEventListener("click", async () => {
@@ -447,6 +380,11 @@ function accountPage() {
 const page = document.body.dataset.page;
 if (page === "sign-in") signInPage();
 if (page === "account") await accountPage();
-startCountdown();
-await checkClock();
+if (page === "recovery") {
+  // No time-based codes here: the text message code does not depend on the clock.
+  await recoveryPage();
+} else {
+  startCountdown();
+  await checkClock();
+}
 document.body.dataset.ready = "true";

@@ -262,6 +262,6 @@ export async function run(flows, hostOptions = async () => ({})) {
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup();
     console.log(`${results.passed} passed, ${results.failed} failed`);
+    process.exit(results.failed === 0 ? 0 : 1);
   }
-  process.exit(results.failed === 0 ? 0 : 1);
 }

@@ -1,0 +1,482 @@
+//! The key-value storage behind every key-value interface: one SQLite file, laid out
+//! like Spin's own default store so the data file looks the same under either runtime.
+//!
+//! * Table `spin_key_value(store TEXT, key TEXT, value BLOB, PRIMARY KEY(store, key))`;
+//!   a store label is just the `store` column, so any label works (Spin restricts labels
+//!   through its manifest; edge-host has no manifest and allows all of them).
+//! * `journal_mode=WAL` and `synchronous=FULL`: a write the guest saw succeed is on disk
+//!   and survives the process being killed right after.
+//! * One connection behind a mutex, and every read-modify-write (compare-and-swap,
+//!   increment, batch writes) inside a `BEGIN IMMEDIATE` transaction: atomic across
+//!   concurrent requests in this process and against any other writer of the file.
+//! * Counters (`increment`) are stored as 8-byte little-endian `i64`, as Spin does.
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+/// File name of the SQLite database inside the data directory (the name Spin uses).
+pub const DB_FILE_NAME: &str = "sqlite_key_value.db";
+
+/// How many keys one `list-keys` page returns.
+pub const KEY_PAGE_SIZE: usize = 1000;
+
+/// A failure of the key-value storage.
+#[derive(Debug, thiserror::Error)]
+pub enum KvError {
+    /// SQLite reported an error.
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// `increment` found a value that is not an 8-byte little-endian integer.
+    #[error("the value of key {0:?} is not a 64-bit counter")]
+    NotACounter(String),
+    /// `increment` would overflow an `i64`.
+    #[error("incrementing key {0:?} overflows a 64-bit counter")]
+    Overflow(String),
+    /// The blocking worker running the operation failed.
+    #[error("key-value worker failed: {0}")]
+    Worker(String),
+}
+
+impl KvError {
+    /// Whether this is a fault of the storage itself (worth logging), rather than of
+    /// the request (a value that is no counter, an overflow).
+    pub fn is_storage_fault(&self) -> bool {
+        matches!(self, Self::Sqlite(_) | Self::Worker(_))
+    }
+}
+
+/// What a compare-and-swap did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum CasOutcome {
+    /// The stored value still was the expected one and has been replaced.
+    Swapped,
+    /// Someone changed the value first; nothing was written. Holds the value now stored.
+    Conflict {
+        /// The value stored at the time of the failed swap (`None`: absent).
+        current: Option<Vec<u8>>,
+    },
+}
+
+/// The SQLite key-value store shared by all requests.
+pub struct KvStore {
+    conn: Mutex<Connection>,
+}
+
+impl KvStore {
+    /// Opens (creating if needed) the database file at `path`.
+    pub fn open(path: &Path) -> Result<Self, KvError> {
+        Self::init(Connection::open(path)?)
+    }
+
+    /// Opens a private in-memory database (for tests).
+    #[cfg(test)]
+    pub fn open_in_memory() -> Result<Self, KvError> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(conn: Connection) -> Result<Self, KvError> {
+        conn.busy_timeout(Duration::from_secs(5))?;
+        // In-memory databases answer "memory" here; that is fine.
+        let _mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))?;
+        conn.execute_batch(
+            "PRAGMA synchronous=FULL;
+             CREATE TABLE IF NOT EXISTS spin_key_value (
+                 store TEXT NOT NULL,
+                 key   TEXT NOT NULL,
+                 value BLOB NOT NULL,
+                 PRIMARY KEY (store, key)
+             );",
+        )?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite inconsistent (an open
+        // transaction is rolled back when dropped), so a poisoned lock is still usable.
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The value of `key` in `store`, if any.
+    pub fn get(&self, store: &str, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+        Ok(read_value(&self.conn(), store, key)?)
+    }
+
+    /// Sets `key` in `store` to `value`.
+    pub fn set(&self, store: &str, key: &str, value: &[u8]) -> Result<(), KvError> {
+        write_value(&self.conn(), store, key, value)?;
+        Ok(())
+    }
+
+    /// Removes `key` from `store` (no error when absent).
+    pub fn delete(&self, store: &str, key: &str) -> Result<(), KvError> {
+        self.conn().execute(
+            "DELETE FROM spin_key_value WHERE store = ?1 AND key = ?2",
+            params![store, key],
+        )?;
+        Ok(())
+    }
+
+    /// Whether `key` exists in `store`.
+    pub fn exists(&self, store: &str, key: &str) -> Result<bool, KvError> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT 1 FROM spin_key_value WHERE store = ?1 AND key = ?2")?
+            .exists(params![store, key])?)
+    }
+
+    /// All keys of `store`, sorted.
+    pub fn keys(&self, store: &str) -> Result<Vec<String>, KvError> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare_cached("SELECT key FROM spin_key_value WHERE store = ?1 ORDER BY key")?;
+        let keys = stmt
+            .query_map(params![store], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(keys)
+    }
+
+    /// One page of at most `limit` keys of `store` that sort after `after`, and the
+    /// cursor for the next page (`None` when this is the last one).
+    pub fn keys_page(
+        &self,
+        store: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<String>, Option<String>), KvError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT key FROM spin_key_value WHERE store = ?1 AND (?2 IS NULL OR key > ?2)
+             ORDER BY key LIMIT ?3",
+        )?;
+        // Ask for one more than a page to know whether another page follows.
+        let fetch = i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX);
+        let mut keys: Vec<String> = stmt
+            .query_map(params![store, after, fetch], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        let cursor = if keys.len() > limit {
+            keys.truncate(limit);
+            keys.last().cloned()
+        } else {
+            None
+        };
+        Ok((keys, cursor))
+    }
+
+    /// Every `(key, value)` of `store`, sorted by key.
+    pub fn entries(&self, store: &str) -> Result<Vec<(String, Vec<u8>)>, KvError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT key, value FROM spin_key_value WHERE store = ?1 ORDER BY key",
+        )?;
+        let entries = stmt
+            .query_map(params![store], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        Ok(entries)
+    }
+
+    /// The values of several keys, in the order asked.
+    pub fn get_many(&self, store: &str, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, KvError> {
+        let conn = self.conn();
+        Ok(keys
+            .iter()
+            .map(|key| read_value(&conn, store, key))
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// Sets several keys in one transaction.
+    pub fn set_many(&self, store: &str, entries: &[(String, Vec<u8>)]) -> Result<(), KvError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for (key, value) in entries {
+            write_value(&tx, store, key, value)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Removes several keys in one transaction.
+    pub fn delete_many(&self, store: &str, keys: &[String]) -> Result<(), KvError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for key in keys {
+            tx.execute(
+                "DELETE FROM spin_key_value WHERE store = ?1 AND key = ?2",
+                params![store, key],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Writes `new` at `key` only if the stored value still equals `expected` (`None`:
+    /// the key must be absent). Compare and write happen in one transaction.
+    pub fn compare_and_swap(
+        &self,
+        store: &str,
+        key: &str,
+        expected: Option<&[u8]>,
+        new: &[u8],
+    ) -> Result<CasOutcome, KvError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let current = read_value(&tx, store, key)?;
+        if current.as_deref() != expected {
+            // Dropping `tx` rolls back; nothing was written.
+            return Ok(CasOutcome::Conflict { current });
+        }
+        write_value(&tx, store, key, new)?;
+        tx.commit()?;
+        Ok(CasOutcome::Swapped)
+    }
+
+    /// Adds `delta` to the counter at `key` (absent counts as 0) and returns the result.
+    pub fn increment(&self, store: &str, key: &str, delta: i64) -> Result<i64, KvError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let current = match read_value(&tx, store, key)? {
+            None => 0,
+            Some(bytes) => i64::from_le_bytes(
+                bytes
+                    .try_into()
+                    .map_err(|_| KvError::NotACounter(key.to_owned()))?,
+            ),
+        };
+        let next = current
+            .checked_add(delta)
+            .ok_or_else(|| KvError::Overflow(key.to_owned()))?;
+        write_value(&tx, store, key, &next.to_le_bytes())?;
+        tx.commit()?;
+        Ok(next)
+    }
+
+    /// Closes the database, checkpointing the write-ahead log into the main file.
+    pub fn close(self) -> Result<(), KvError> {
+        let conn = self
+            .conn
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        conn.close().map_err(|(_, e)| KvError::Sqlite(e))
+    }
+}
+
+fn read_value(conn: &Connection, store: &str, key: &str) -> rusqlite::Result<Option<Vec<u8>>> {
+    conn.prepare_cached("SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2")?
+        .query_row(params![store, key], |row| row.get(0))
+        .optional()
+}
+
+fn write_value(conn: &Connection, store: &str, key: &str, value: &[u8]) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)
+         ON CONFLICT (store, key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute(params![store, key, value])?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::TempDir;
+    use std::sync::Arc;
+
+    #[test]
+    fn set_get_delete_exists_and_stores_are_separate() {
+        let kv = KvStore::open_in_memory().unwrap();
+        assert_eq!(kv.get("default", "a").unwrap(), None);
+        kv.set("default", "a", b"1").unwrap();
+        kv.set("other", "a", b"2").unwrap();
+        assert_eq!(kv.get("default", "a").unwrap(), Some(b"1".to_vec()));
+        assert_eq!(kv.get("other", "a").unwrap(), Some(b"2".to_vec()));
+        assert!(kv.exists("default", "a").unwrap());
+        kv.set("default", "a", b"").unwrap();
+        assert_eq!(kv.get("default", "a").unwrap(), Some(Vec::new()));
+        kv.delete("default", "a").unwrap();
+        kv.delete("default", "a").unwrap();
+        assert!(!kv.exists("default", "a").unwrap());
+        assert!(kv.exists("other", "a").unwrap());
+    }
+
+    #[test]
+    fn keys_and_pages() {
+        let kv = KvStore::open_in_memory().unwrap();
+        for key in ["c", "a", "b", "d", "e"] {
+            kv.set("s", key, key.as_bytes()).unwrap();
+        }
+        kv.set("t", "z", b"z").unwrap();
+        assert_eq!(kv.keys("s").unwrap(), ["a", "b", "c", "d", "e"]);
+        let (page, cursor) = kv.keys_page("s", None, 2).unwrap();
+        assert_eq!(
+            (page, cursor.as_deref()),
+            (vec!["a".to_owned(), "b".into()], Some("b"))
+        );
+        let (page, cursor) = kv.keys_page("s", Some("b"), 2).unwrap();
+        assert_eq!(
+            (page, cursor.as_deref()),
+            (vec!["c".to_owned(), "d".into()], Some("d"))
+        );
+        let (page, cursor) = kv.keys_page("s", Some("d"), 2).unwrap();
+        assert_eq!((page, cursor), (vec!["e".to_owned()], None));
+        let (page, cursor) = kv.keys_page("s", None, 5).unwrap();
+        assert_eq!((page.len(), cursor), (5, None));
+        assert_eq!(kv.entries("t").unwrap(), [("z".to_owned(), b"z".to_vec())]);
+    }
+
+    #[test]
+    fn batch_operations() {
+        let kv = KvStore::open_in_memory().unwrap();
+        kv.set_many(
+            "s",
+            &[("a".into(), b"1".to_vec()), ("b".into(), b"2".to_vec())],
+        )
+        .unwrap();
+        let got = kv
+            .get_many("s", &["b".into(), "x".into(), "a".into()])
+            .unwrap();
+        assert_eq!(got, [Some(b"2".to_vec()), None, Some(b"1".to_vec())]);
+        kv.delete_many("s", &["a".into(), "x".into()]).unwrap();
+        assert_eq!(kv.keys("s").unwrap(), ["b"]);
+    }
+
+    #[test]
+    fn compare_and_swap_semantics() {
+        let kv = KvStore::open_in_memory().unwrap();
+        // Absent counts as a value: expecting absence succeeds once.
+        assert_eq!(
+            kv.compare_and_swap("s", "k", None, b"1").unwrap(),
+            CasOutcome::Swapped
+        );
+        assert_eq!(
+            kv.compare_and_swap("s", "k", None, b"x").unwrap(),
+            CasOutcome::Conflict {
+                current: Some(b"1".to_vec())
+            }
+        );
+        assert_eq!(
+            kv.compare_and_swap("s", "k", Some(b"0"), b"x").unwrap(),
+            CasOutcome::Conflict {
+                current: Some(b"1".to_vec())
+            }
+        );
+        assert_eq!(
+            kv.compare_and_swap("s", "k", Some(b"1"), b"2").unwrap(),
+            CasOutcome::Swapped
+        );
+        assert_eq!(kv.get("s", "k").unwrap(), Some(b"2".to_vec()));
+        kv.delete("s", "k").unwrap();
+        assert_eq!(
+            kv.compare_and_swap("s", "k", Some(b"2"), b"3").unwrap(),
+            CasOutcome::Conflict { current: None }
+        );
+        assert_eq!(kv.get("s", "k").unwrap(), None);
+    }
+
+    /// Many threads each add 1 to a counter through read + compare-and-swap retries:
+    /// no update may be lost, and every failed swap must have seen a newer value.
+    #[test]
+    fn compare_and_swap_is_atomic_under_threads() {
+        let dir = TempDir::new("cas");
+        let kv = Arc::new(KvStore::open(&dir.path().join(DB_FILE_NAME)).unwrap());
+        let threads = 8;
+        let per_thread = 50;
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let kv = Arc::clone(&kv);
+                std::thread::spawn(move || {
+                    let mut conflicts = 0;
+                    for _ in 0..per_thread {
+                        let mut seen = kv.get("s", "n").unwrap();
+                        loop {
+                            let n: u64 = seen
+                                .as_deref()
+                                .map(|v| std::str::from_utf8(v).unwrap().parse().unwrap())
+                                .unwrap_or(0);
+                            let next = (n + 1).to_string();
+                            match kv
+                                .compare_and_swap("s", "n", seen.as_deref(), next.as_bytes())
+                                .unwrap()
+                            {
+                                CasOutcome::Swapped => break,
+                                CasOutcome::Conflict { current } => {
+                                    assert_ne!(current, seen);
+                                    conflicts += 1;
+                                    seen = current;
+                                }
+                            }
+                        }
+                    }
+                    conflicts
+                })
+            })
+            .collect();
+        let _conflicts: u32 = handles.into_iter().map(|h| h.join().unwrap()).sum();
+        let total = kv.get("s", "n").unwrap().unwrap();
+        assert_eq!(
+            std::str::from_utf8(&total).unwrap(),
+            (threads * per_thread).to_string()
+        );
+    }
+
+    #[test]
+    fn increment_is_atomic_and_spin_compatible() {
+        let kv = Arc::new(KvStore::open_in_memory().unwrap());
+        assert_eq!(kv.increment("s", "c", 5).unwrap(), 5);
+        assert_eq!(kv.get("s", "c").unwrap(), Some(5i64.to_le_bytes().to_vec()));
+        assert_eq!(kv.increment("s", "c", -7).unwrap(), -2);
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let kv = Arc::clone(&kv);
+                std::thread::spawn(move || {
+                    for _ in 0..100 {
+                        kv.increment("s", "c", 1).unwrap();
+                    }
+                })
+            })
+            .collect();
+        handles.into_iter().for_each(|h| h.join().unwrap());
+        assert_eq!(kv.increment("s", "c", 0).unwrap(), 398);
+        kv.set("s", "text", b"abc").unwrap();
+        assert!(matches!(
+            kv.increment("s", "text", 1),
+            Err(KvError::NotACounter(_))
+        ));
+        kv.set("s", "max", &i64::MAX.to_le_bytes()).unwrap();
+        assert!(matches!(
+            kv.increment("s", "max", 1),
+            Err(KvError::Overflow(_))
+        ));
+        assert_eq!(
+            kv.get("s", "max").unwrap(),
+            Some(i64::MAX.to_le_bytes().to_vec())
+        );
+    }
+
+    #[test]
+    fn committed_writes_survive_reopen_and_file_uses_wal() {
+        let dir = TempDir::new("reopen");
+        let path = dir.path().join(DB_FILE_NAME);
+        let kv = KvStore::open(&path).unwrap();
+        kv.set("default", "k", b"v").unwrap();
+        let mode: String = kv
+            .conn()
+            .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let sync: i64 = kv
+            .conn()
+            .query_row("PRAGMA synchronous", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(sync, 2, "synchronous=FULL");
+        // Simulate a crash: no orderly close, the connection is leaked.
+        std::mem::forget(kv);
+        let again = KvStore::open(&path).unwrap();
+        assert_eq!(again.get("default", "k").unwrap(), Some(b"v".to_vec()));
+        again.close().unwrap();
+    }
+}

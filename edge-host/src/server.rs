@@ -1,0 +1,430 @@
+//! The HTTP server: accepts connections, routes each request, logs it, and shuts down
+//! gracefully.
+//!
+//! Routing:
+//! * `GET /_dev/outbox` — the development outbox as JSON (see [`crate::outbox`]);
+//! * `/api` and everything under `/api/` — the component, with the request headers
+//!   Spin adds for a component on route `/api/...` (see [`spin_headers`]);
+//! * anything else — a static file from the web directory (see [`crate::statics`]).
+
+use crate::access_log;
+use crate::host::Shared;
+use crate::kv::KvError;
+use crate::outbox;
+use crate::runtime::ComponentRuntime;
+use crate::statics::{self, Resolution};
+use bytes::Bytes;
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+use wasmtime_wasi_http::io::TokioIo;
+use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
+
+/// How long in-flight requests may take to finish once shutdown starts.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// The route the component is mounted on, in Spin's notation.
+pub const API_ROUTE: &str = "/api/...";
+
+/// The path prefix of [`API_ROUTE`].
+pub const API_PREFIX: &str = "/api";
+
+/// Everything a request handler needs.
+pub struct App {
+    /// The compiled component.
+    pub runtime: ComponentRuntime,
+    /// The static web directory.
+    pub web: PathBuf,
+    /// Shared state (the key-value store, for the outbox listing).
+    pub shared: Shared,
+    /// `Host` to assume when a request has none (the listening address).
+    pub default_host: String,
+}
+
+/// Serves connections from `listener` until `shutdown` completes, then lets in-flight
+/// requests (and guests still working after their response) finish for up to
+/// [`SHUTDOWN_GRACE`]. Returns how many connections and guests had to be abandoned.
+pub async fn serve(
+    listener: TcpListener,
+    app: Arc<App>,
+    shutdown: impl Future<Output = ()>,
+) -> usize {
+    let (stop_sender, stop) = tokio::sync::watch::channel(false);
+    let mut connections = JoinSet::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let app = Arc::clone(&app);
+                    let stop = stop.clone();
+                    connections.spawn(serve_connection(stream, peer, app, stop));
+                }
+                Err(error) => {
+                    // E.g. out of file descriptors: keep serving the open connections.
+                    eprintln!("edge-host: accept failed: {error}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    drop(listener);
+    let _ = stop_sender.send(true);
+    let deadline = tokio::time::Instant::now() + SHUTDOWN_GRACE;
+    let drained = tokio::time::timeout_at(deadline, async {
+        while connections.join_next().await.is_some() {}
+        app.runtime.wait_idle().await;
+    })
+    .await;
+    if drained.is_err() {
+        let abandoned = connections.len() + app.runtime.running();
+        connections.abort_all();
+        while connections.join_next().await.is_some() {}
+        return abandoned;
+    }
+    0
+}
+
+async fn serve_connection(
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+    app: Arc<App>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let service = service_fn(move |request| {
+        let app = Arc::clone(&app);
+        async move { Ok::<_, Infallible>(handle(&app, request, peer).await) }
+    });
+    let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(connection);
+    let stopping = async move {
+        let _ = stop.wait_for(|stopping| *stopping).await;
+    };
+    tokio::select! {
+        _ = connection.as_mut() => {}
+        () = stopping => {
+            // Finish the request in progress (if any), then close.
+            connection.as_mut().graceful_shutdown();
+            let _ = connection.await;
+        }
+    }
+}
+
+/// Routes one request and logs it.
+async fn handle(
+    app: &App,
+    request: Request<Incoming>,
+    peer: SocketAddr,
+) -> Response<HyperOutgoingBody> {
+    let mut log = RequestLog {
+        started: Instant::now(),
+        method: request.method().clone(),
+        path: request.uri().path().to_owned(),
+        status: None,
+    };
+    let (method, path) = (&log.method, log.path.as_str());
+    let response = if path == outbox::PATH {
+        outbox_listing(app, method).await
+    } else if path == API_PREFIX || path.starts_with("/api/") {
+        component(app, request, peer, path).await
+    } else {
+        static_file(app, method, path).await
+    };
+    log.status = Some(response.status());
+    response
+}
+
+/// Writes the access-log line when the request ends, including when the client
+/// disconnects before the response is ready (hyper then drops the handler): that case
+/// is logged with status 499, as nginx does.
+struct RequestLog {
+    started: Instant,
+    method: Method,
+    path: String,
+    status: Option<StatusCode>,
+}
+
+/// Status logged for a request whose client went away before the response.
+const CLIENT_CLOSED: u16 = 499;
+
+impl Drop for RequestLog {
+    fn drop(&mut self) {
+        let status = self.status.unwrap_or_else(|| {
+            StatusCode::from_u16(CLIENT_CLOSED).unwrap_or(StatusCode::BAD_REQUEST)
+        });
+        eprintln!(
+            "{}",
+            access_log::line(&self.method, &self.path, status, self.started.elapsed())
+        );
+    }
+}
+
+async fn component(
+    app: &App,
+    request: Request<Incoming>,
+    peer: SocketAddr,
+    path: &str,
+) -> Response<HyperOutgoingBody> {
+    let (mut parts, body) = request.into_parts();
+    spin_headers(&mut parts.headers, &parts.uri, peer, &app.default_host);
+    let method = parts.method.clone();
+    match app.runtime.handle(Request::from_parts(parts, body)).await {
+        Ok(response) => response,
+        Err(error) => {
+            eprintln!(
+                "edge-host: component failed on {method} {}: {}",
+                access_log::redact_path(path),
+                one_line(&error.to_string())
+            );
+            json_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "the server failed while handling this request",
+            )
+        }
+    }
+}
+
+/// Sets the headers Spin gives a component on route [`API_ROUTE`], after removing any
+/// `spin-*` header the client sent (a client must not be able to fake them, e.g. its
+/// address). Adds `Host` when missing (WASI HTTP needs an authority).
+pub fn spin_headers(
+    headers: &mut HeaderMap,
+    uri: &http::Uri,
+    peer: SocketAddr,
+    default_host: &str,
+) {
+    let forged: Vec<HeaderName> = headers
+        .keys()
+        .filter(|name| name.as_str().starts_with("spin-"))
+        .cloned()
+        .collect();
+    for name in forged {
+        headers.remove(name);
+    }
+    let host = match headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
+        Some(host) => host.to_owned(),
+        None => {
+            if let Ok(value) = HeaderValue::from_str(default_host) {
+                headers.insert(header::HOST, value);
+            }
+            default_host.to_owned()
+        }
+    };
+    let path = uri.path();
+    let path_and_query = uri.path_and_query().map_or(path, |pq| pq.as_str());
+    let path_info = path.strip_prefix(API_PREFIX).unwrap_or(path);
+    let set = [
+        ("spin-full-url", format!("http://{host}{path_and_query}")),
+        ("spin-path-info", path_info.to_owned()),
+        ("spin-matched-route", API_ROUTE.to_owned()),
+        ("spin-raw-component-route", API_ROUTE.to_owned()),
+        ("spin-component-route", API_PREFIX.to_owned()),
+        ("spin-base-path", "/".to_owned()),
+        ("spin-client-addr", peer.to_string()),
+    ];
+    for (name, value) in set {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(HeaderName::from_static(name), value);
+        }
+    }
+}
+
+async fn outbox_listing(app: &App, method: &Method) -> Response<HyperOutgoingBody> {
+    if method != Method::GET && method != Method::HEAD {
+        return method_not_allowed();
+    }
+    let kv = Arc::clone(&app.shared.kv);
+    let entries = tokio::task::spawn_blocking(move || kv.entries(outbox::STORE))
+        .await
+        .unwrap_or_else(|join| Err(KvError::Worker(join.to_string())));
+    match entries {
+        Ok(entries) => response(
+            StatusCode::OK,
+            "application/json",
+            Bytes::from(outbox::listing(&entries)),
+        ),
+        Err(error) => {
+            eprintln!("edge-host: cannot read the outbox: {error}");
+            json_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "cannot read the development outbox",
+            )
+        }
+    }
+}
+
+async fn static_file(app: &App, method: &Method, path: &str) -> Response<HyperOutgoingBody> {
+    if method != Method::GET && method != Method::HEAD {
+        return method_not_allowed();
+    }
+    let (web, url_path) = (app.web.clone(), path.to_owned());
+    let resolution = tokio::task::spawn_blocking(move || statics::resolve(&web, &url_path))
+        .await
+        .unwrap_or(Resolution::NotFound);
+    match resolution {
+        Resolution::File(file) => match tokio::fs::read(&file).await {
+            Ok(contents) => {
+                let mut reply = response(
+                    StatusCode::OK,
+                    statics::content_type(&file),
+                    contents.into(),
+                );
+                reply
+                    .headers_mut()
+                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+                reply
+            }
+            Err(_) => not_found(),
+        },
+        Resolution::AddSlash(location) => {
+            let mut reply = response(
+                StatusCode::PERMANENT_REDIRECT,
+                "text/plain; charset=utf-8",
+                Bytes::new(),
+            );
+            if let Ok(value) = HeaderValue::from_str(&location) {
+                reply.headers_mut().insert(header::LOCATION, value);
+            }
+            reply
+        }
+        Resolution::NotFound => not_found(),
+    }
+}
+
+fn not_found() -> Response<HyperOutgoingBody> {
+    response(
+        StatusCode::NOT_FOUND,
+        "text/plain; charset=utf-8",
+        Bytes::from_static(b"not found\n"),
+    )
+}
+
+fn method_not_allowed() -> Response<HyperOutgoingBody> {
+    let mut reply = response(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "text/plain; charset=utf-8",
+        Bytes::from_static(b"method not allowed\n"),
+    );
+    reply
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+    reply
+}
+
+/// A JSON error in the API's shape: `{"error": code, "message": text}`.
+fn json_error(status: StatusCode, code: &str, message: &str) -> Response<HyperOutgoingBody> {
+    let body = serde_json::json!({ "error": code, "message": message }).to_string();
+    response(status, "application/json", Bytes::from(body))
+}
+
+fn response(
+    status: StatusCode,
+    content_type: &'static str,
+    body: Bytes,
+) -> Response<HyperOutgoingBody> {
+    let mut reply = Response::new(
+        Full::new(body)
+            .map_err(|never| match never {})
+            .boxed_unsync(),
+    );
+    *reply.status_mut() = status;
+    let headers = reply.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    reply
+}
+
+/// Collapses a multi-line message (e.g. a wasm backtrace) onto one line.
+fn one_line(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers_for(uri: &str, incoming: &[(&str, &str)]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for (name, value) in incoming {
+            headers.append(
+                HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                HeaderValue::from_str(value).unwrap(),
+            );
+        }
+        let uri: http::Uri = uri.parse().unwrap();
+        spin_headers(
+            &mut headers,
+            &uri,
+            "10.1.2.3:4567".parse().unwrap(),
+            "127.0.0.1:3000",
+        );
+        headers
+    }
+
+    #[test]
+    fn spin_headers_are_set() {
+        let headers = headers_for("/api/session/otp?x=1", &[("host", "example.test:8080")]);
+        let get = |name: &str| headers.get(name).unwrap().to_str().unwrap().to_owned();
+        assert_eq!(
+            get("spin-full-url"),
+            "http://example.test:8080/api/session/otp?x=1"
+        );
+        assert_eq!(get("spin-path-info"), "/session/otp");
+        assert_eq!(get("spin-matched-route"), "/api/...");
+        assert_eq!(get("spin-component-route"), "/api");
+        assert_eq!(get("spin-base-path"), "/");
+        assert_eq!(get("spin-client-addr"), "10.1.2.3:4567");
+        assert_eq!(get("host"), "example.test:8080");
+    }
+
+    #[test]
+    fn forged_spin_headers_are_replaced_or_removed() {
+        let headers = headers_for(
+            "/api",
+            &[
+                ("spin-client-addr", "1.1.1.1:1"),
+                ("spin-client-addr", "2.2.2.2:2"),
+                ("spin-made-up", "x"),
+                ("x-other", "kept"),
+            ],
+        );
+        let values: Vec<_> = headers.get_all("spin-client-addr").iter().collect();
+        assert_eq!(values, ["10.1.2.3:4567"]);
+        assert!(headers.get("spin-made-up").is_none());
+        assert_eq!(headers.get("x-other").unwrap(), "kept");
+        assert_eq!(headers.get("spin-path-info").unwrap(), "");
+        // No Host header: the listening address stands in.
+        assert_eq!(headers.get("host").unwrap(), "127.0.0.1:3000");
+        assert_eq!(
+            headers.get("spin-full-url").unwrap(),
+            "http://127.0.0.1:3000/api"
+        );
+    }
+
+    #[test]
+    fn one_line_joins_lines() {
+        assert_eq!(one_line("trap\n  0: f\n\n  1: g\n"), "trap | 0: f | 1: g");
+    }
+}
