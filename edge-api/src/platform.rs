@@ -121,17 +121,27 @@ fn variable(name: &str) -> Option<String> {
     spin_sdk::variables::get(name).ok()
 }
 
-/// Read the body, stopping as soon as it exceeds [`MAX_BODY_BYTES`].
+/// Bytes of an over-long body read and dropped before answering 413, so a client that
+/// is still sending gets to read the answer instead of a reset connection.
+const MAX_DRAIN_BYTES: usize = 2 * 1024 * 1024;
+
+/// Read the body; `None` when it exceeds [`MAX_BODY_BYTES`] (nothing past the limit is
+/// kept; reading stops at [`MAX_DRAIN_BYTES`]).
 async fn read_body(req: IncomingRequest) -> Option<Vec<u8>> {
     let mut stream = req.into_body_stream();
     let mut body = Vec::new();
+    let mut seen = 0usize;
     while let Some(chunk) = stream.next().await {
-        body.extend(chunk.ok()?);
-        if body.len() > MAX_BODY_BYTES {
+        let chunk = chunk.ok()?;
+        seen += chunk.len();
+        if seen > MAX_DRAIN_BYTES {
             return None;
         }
+        if seen <= MAX_BODY_BYTES {
+            body.extend(chunk);
+        }
     }
-    Some(body)
+    (seen <= MAX_BODY_BYTES).then_some(body)
 }
 
 async fn api_request(req: IncomingRequest) -> ApiRequest {

@@ -110,7 +110,7 @@ async fn run(cli: Cli) -> Result<(), StartError> {
         Some(path) => variables::read_var_file(path)?,
         None => Vec::new(),
     };
-    let (vars, warnings) = Variables::resolve(
+    let (mut vars, warnings) = Variables::resolve(
         std::env::vars_os(),
         [file_vars.as_slice(), cli.vars.as_slice()],
     );
@@ -118,24 +118,12 @@ async fn run(cli: Cli) -> Result<(), StartError> {
         eprintln!("edge-host: warning: {warning}");
     }
     warn_if_development_mode(&vars);
-
-    std::fs::create_dir_all(&cli.data_dir).map_err(|source| StartError::DataDir {
-        path: cli.data_dir.clone(),
-        source,
-    })?;
-    let db_path = cli.data_dir.join(kv::DB_FILE_NAME);
-    let kv = KvStore::open(&db_path).map_err(|source| StartError::Database {
-        path: db_path.clone(),
-        source,
-    })?;
-    let shared = Shared {
-        kv: Arc::new(kv),
-        vars: Arc::new(vars),
-    };
-    if !cli.web.is_dir() {
+    if vars.get("captcha_verify_url").is_ok_and(|v| !v.is_empty())
+        && vars.get("captcha_site_key").map_or(true, |v| v.is_empty())
+    {
         eprintln!(
-            "edge-host: warning: web directory {} does not exist; only /api/ will answer",
-            cli.web.display()
+            "edge-host: warning: captcha_verify_url is set but captcha_site_key is not: \
+             the recovery page cannot show the CAPTCHA, so recovery cannot finish"
         );
     }
 
@@ -150,6 +138,28 @@ async fn run(cli: Cli) -> Result<(), StartError> {
         addr: cli.listen.clone(),
         source,
     })?;
+    // Links in e-mails point at this server unless the operator says otherwise.
+    vars.set_default("public_base_url", format!("http://{local_addr}"));
+    std::fs::create_dir_all(&cli.data_dir).map_err(|source| StartError::DataDir {
+        path: cli.data_dir.clone(),
+        source,
+    })?;
+    let db_path = cli.data_dir.join(kv::DB_FILE_NAME);
+    let kv = KvStore::open(&db_path).map_err(|source| StartError::Database {
+        path: db_path.clone(),
+        source,
+    })?;
+    if !cli.web.is_dir() {
+        eprintln!(
+            "edge-host: warning: web directory {} does not exist; only /api/ will answer",
+            cli.web.display()
+        );
+    }
+
+    let shared = Shared {
+        kv: Arc::new(kv),
+        vars: Arc::new(vars),
+    };
     let shutdown = shutdown_signal().map_err(StartError::Signals)?;
 
     let component_path = cli.component.clone();

@@ -211,6 +211,12 @@ impl Variables {
             .ok_or_else(|| VarError::Undefined(name.to_owned()))
     }
 
+    /// Set `name` to `value` unless it is already set (a default that depends on the
+    /// running server, like `public_base_url`).
+    pub fn set_default(&mut self, name: &str, value: String) {
+        self.values.entry(name.to_owned()).or_insert(value);
+    }
+
     /// All `(name, value)` pairs, sorted by name.
     pub fn all(&self) -> impl Iterator<Item = (&str, &str)> {
         self.values.iter().map(|(k, v)| (k.as_str(), v.as_str()))

@@ -175,7 +175,7 @@ fn wrong_phone_wrong_code_expired_code_refused_captcha_each_leave_otp_active() {
     let wrong = if code == "000000" { "000001" } else { "000000" };
     assert!(matches!(
         world.service().recovery_confirm(&token, wrong, true),
-        Err(FlowError::InvalidCode)
+        Err(FlowError::WrongSmsCode)
     ));
     assert!(matches!(
         world.service().recovery_confirm(&token, &code, false),

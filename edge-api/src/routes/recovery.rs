@@ -73,6 +73,8 @@ pub(super) async fn confirm(
     let body: wire::RecoveryConfirmBody = req.json()?;
     req.check_same_origin()?;
     let config = config(platform)?;
+    let svc = service(req, platform, &config);
+    svc.recovery_precheck(param(params), &body.code)?;
     let settings = provider_settings(platform, &config);
     let providers = providers_for(&config, &settings, platform);
     let client = req.client_ip();
@@ -85,7 +87,6 @@ pub(super) async fn confirm(
             .await
             .map_err(ApiError::Provider)?
     };
-    let svc = service(req, platform, &config);
     svc.recovery_confirm(param(params), &body.code, passed)?;
     Ok(ApiResponse::json(
         200,

@@ -81,6 +81,9 @@ pub enum FlowError {
     /// The code is well formed but wrong, or already used.
     #[error("the code is wrong or was already used; wait for the next code and try again")]
     InvalidCode,
+    /// The texted recovery code is wrong.
+    #[error("the code does not match the one we texted; check it and try again")]
+    WrongSmsCode,
     /// The code is not well formed.
     #[error("{0}")]
     MalformedCode(CodeError),
@@ -202,7 +205,7 @@ impl FlowError {
             FlowError::WeakPassword => "weak_password",
             FlowError::PasswordTooLong => "password_too_long",
             FlowError::InvalidCredentials => "invalid_credentials",
-            FlowError::InvalidCode => "invalid_code",
+            FlowError::InvalidCode | FlowError::WrongSmsCode => "invalid_code",
             FlowError::MalformedCode(_) => "malformed_code",
             FlowError::ChallengeExpired => "challenge_expired",
             FlowError::NotSignedIn => "not_signed_in",
@@ -245,6 +248,7 @@ impl FlowError {
             FlowError::AccountNotFound => ErrorKind::NotFound,
             FlowError::InvalidCredentials
             | FlowError::InvalidCode
+            | FlowError::WrongSmsCode
             | FlowError::ChallengeExpired
             | FlowError::NotSignedIn => ErrorKind::Unauthorized,
             FlowError::PhoneRequired

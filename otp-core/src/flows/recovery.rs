@@ -212,6 +212,20 @@ impl Service<'_> {
         }
     }
 
+    /// Check what can be checked before asking the CAPTCHA provider (a live link, a
+    /// well-formed code, a code that was sent and is still valid), so a person's CAPTCHA
+    /// answer is not spent on a request that fails anyway. Changes nothing.
+    pub fn recovery_precheck(&self, token: &str, code_input: &str) -> Result<(), FlowError> {
+        let (_, _, record) = self.recovery_link(token)?;
+        crate::code::normalise(code_input, 6).map_err(FlowError::MalformedCode)?;
+        match &record.sms {
+            Some(sms) if sms.expires_ms > self.now_ms() && sms.tries < RECOVERY_SMS_MAX_TRIES => {
+                Ok(())
+            }
+            _ => Err(FlowError::SmsCodeRequired),
+        }
+    }
+
     /// Finish recovery: `captcha_passed` is the platform's CAPTCHA verdict.
     pub fn recovery_confirm(
         &self,
@@ -219,16 +233,14 @@ impl Service<'_> {
         code_input: &str,
         captcha_passed: bool,
     ) -> Result<(), FlowError> {
-        let (key, before, mut record) = self.recovery_link(token)?;
-        let typed = crate::code::normalise(code_input, 6).map_err(FlowError::MalformedCode)?;
+        self.recovery_precheck(token, code_input)?;
         if !captcha_passed {
             return Err(FlowError::CaptchaFailed);
         }
-        let sms = match &record.sms {
-            Some(sms) if sms.expires_ms > self.now_ms() && sms.tries < RECOVERY_SMS_MAX_TRIES => {
-                sms.clone()
-            }
-            _ => return Err(FlowError::SmsCodeRequired),
+        let (key, before, mut record) = self.recovery_link(token)?;
+        let typed = crate::code::normalise(code_input, 6).map_err(FlowError::MalformedCode)?;
+        let Some(sms) = record.sms.clone() else {
+            return Err(FlowError::SmsCodeRequired);
         };
         self.address_gate()?;
         let link_hash = key.trim_start_matches("recovery/");
@@ -242,7 +254,7 @@ impl Service<'_> {
             self.code_gate(account)?;
             if !right {
                 lock_started = self.code_failed(account);
-                return Err(FlowError::InvalidCode);
+                return Err(FlowError::WrongSmsCode);
             }
             if !matches!(account.otp, OtpState::Active { .. }) {
                 return Err(FlowError::OtpNotActive);
@@ -260,7 +272,7 @@ impl Service<'_> {
                 self.suspension_notice(&email, "after the lost-keychain recovery");
                 Ok(())
             }
-            Err(FlowError::InvalidCode) => {
+            Err(FlowError::WrongSmsCode) => {
                 if let Some(sms) = record.sms.as_mut() {
                     sms.tries += 1;
                 }
@@ -268,7 +280,7 @@ impl Service<'_> {
                 let email = self.load_account(&record.account_id)?.map(|a| a.email);
                 let email = email.as_ref().map(Email::as_str).unwrap_or_default();
                 self.after_code_failure(&record.account_id, email, lock_started)?;
-                Err(FlowError::InvalidCode)
+                Err(FlowError::WrongSmsCode)
             }
             Err(other) => Err(other),
         }
