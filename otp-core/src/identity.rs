@@ -84,9 +84,17 @@ impl Phone {
         ))
     }
 
-    /// Re-read a number this module wrote (a stored E.164 string).
+    /// Re-read a number this module wrote (a stored E.164 string): only its shape is
+    /// checked (`+` and 2 to 15 digits, ITU-T E.164 §6.1), since [`Phone::parse`]
+    /// validated it when it was stored; re-parsing with the metadata on every load
+    /// would dominate the cost of a sign-in.
     pub fn from_e164(stored: &str) -> Result<Phone, InvalidPhone> {
-        Phone::parse(stored)
+        let digits = stored.strip_prefix('+').ok_or(InvalidPhone)?;
+        if (2..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(Phone(stored.to_owned()))
+        } else {
+            Err(InvalidPhone)
+        }
     }
 
     /// The E.164 form.
