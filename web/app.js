@@ -150,7 +150,7 @@ function signInPage() {
       if (result.status === "otp_required") enterOtpStep(result.challenge);
       else location.assign("account.html");
     } catch (err) {
-      const field = { invalid_email: form.email, email_taken: form.email, weak_password: form.password,
+      const field = { invalid_email: form.email, weak_password: form.password,
         password_too_long: form.password, invalid_phone: form.phone }[err.code];
       if (field) fieldError(field, msg, err.message);
       else say(msg, err.message);
