@@ -1,1 +1,87 @@
-fn main() {}
+//! `cargo xtask`: the developer tasks of otp-edge.
+//!
+//! Every task first makes sure its prerequisites are installed, installing only what is
+//! missing and saying what it installs (see [`install`]), then:
+//!
+//! - `build` — the edge-api component, the browser module into `web/pkg`, edge-host;
+//! - `serve [-- ARGS]` — build, then run edge-host with ARGS (portal on
+//!   <http://127.0.0.1:3000> by default);
+//! - `test` — build, then every test suite, stopping at the first failure;
+//! - `bench` — build, artifact sizes and benchmarks into `BENCHMARKS.md`.
+
+mod bench;
+mod build;
+mod error;
+mod install;
+mod process;
+mod serve;
+mod sizes;
+mod test;
+mod workspace;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::build::Part;
+use crate::install::Needs;
+use crate::workspace::Workspace;
+
+/// Developer tasks for otp-edge.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Task,
+}
+
+/// The tasks.
+#[derive(Debug, Subcommand)]
+enum Task {
+    /// Build what is stale: edge-api (wasm32-wasip2), the browser module (web/pkg), edge-host.
+    Build {
+        /// Build only these parts (default: all).
+        #[arg(value_enum)]
+        parts: Vec<Part>,
+    },
+    /// Build, then run edge-host in the workspace root with ARGS (see `edge-host --help`).
+    ///
+    /// Without `--var seal_keys=…` in ARGS or SPIN_VARIABLE_SEAL_KEYS in the environment, a
+    /// development sealing key is generated once into <data-dir>/dev-seal-keys and used.
+    Serve {
+        /// Arguments for edge-host, after `--`; relative paths are relative to the workspace root.
+        #[arg(
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "ARGS"
+        )]
+        args: Vec<String>,
+    },
+    /// Install what the tests need, build, then run every test suite.
+    Test,
+    /// Build, print artifact sizes, run benchmarks and write BENCHMARKS.md.
+    Bench,
+    /// Only check and install the prerequisites (all of them, as `test` needs).
+    Install,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let ws = Workspace::locate();
+    let result = match cli.command {
+        Task::Build { parts } => {
+            install::ensure(&ws, Needs::Build).and_then(|()| build::build(&ws, &parts))
+        }
+        Task::Serve { args } => serve::serve(&ws, &args),
+        Task::Test => test::test(&ws),
+        Task::Bench => bench::bench(&ws),
+        Task::Install => install::ensure(&ws, Needs::Test),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,247 @@
+//! `cargo xtask test`: prerequisites, build, then every test suite in turn, each
+//! announced, stopping at the first failure, with a summary at the end.
+//!
+//! 1. host tests — `cargo test --release --workspace` without the browser module:
+//!    otp-core (cases, flows, limits, recovery, properties), edge-api routes natively,
+//!    edge-host, and the `tests` crate end to end over HTTP (including the short load
+//!    test and the abuse tests). Release, so wasmtime is shared with edge-host's build;
+//! 2. browser module tests — wasm-bindgen-test in headless Chromium;
+//! 3. browser end-to-end — every `tests/browser/*.mjs` test (activation, recovery);
+//! 4. fuzz smoke — each cargo-fuzz target for [`FUZZ_SECONDS`] seconds from its corpus.
+//!
+//! Every suite gets the same environment: `OTP_EDGE_HOST_BIN`, `OTP_EDGE_COMPONENT`,
+//! `OTP_EDGE_WEB`, `OTP_EDGE_CASES` (absolute paths) and `CHROMEDRIVER`.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::build::{self, Part};
+use crate::error::Result;
+use crate::install::{self, Needs};
+use crate::process::{self, announce, display, find_program};
+use crate::workspace::{WEB_TARGET, Workspace};
+
+/// How one step ended.
+#[derive(Debug)]
+enum Outcome {
+    Passed,
+    Skipped(String),
+    Failed,
+}
+
+/// One line of the summary.
+#[derive(Debug)]
+struct StepReport {
+    name: &'static str,
+    outcome: Outcome,
+    took: Duration,
+}
+
+/// A step's result: `Ok(None)` passed, `Ok(Some(why))` skipped.
+type StepResult = Result<Option<String>>;
+
+/// Runs everything; the error is the first failure.
+pub fn test(ws: &Workspace) -> Result<()> {
+    let env = TestEnv::new(ws);
+    let steps: [(&'static str, &dyn Fn() -> StepResult); 6] = [
+        ("prerequisites", &|| {
+            install::ensure(ws, Needs::Test).map(|()| None)
+        }),
+        ("build", &|| build::build(ws, &Part::ALL).map(|()| None)),
+        ("host tests", &|| host_tests(ws, &env)),
+        ("browser module tests", &|| browser_module_tests(ws, &env)),
+        ("browser end-to-end tests", &|| browser_e2e_tests(ws, &env)),
+        ("fuzz smoke", &|| fuzz_smoke(ws)),
+    ];
+    let total = steps.len();
+    let mut reports = Vec::new();
+    let mut failure = None;
+    for (i, (name, step)) in steps.iter().enumerate() {
+        eprintln!();
+        announce(format!("[{}/{total}] {name}", i + 1));
+        let started = Instant::now();
+        let outcome = match step() {
+            Ok(None) => Outcome::Passed,
+            Ok(Some(why)) => {
+                announce(format!("SKIPPED {name}: {why}"));
+                Outcome::Skipped(why)
+            }
+            Err(e) => {
+                failure = Some(e);
+                Outcome::Failed
+            }
+        };
+        reports.push(StepReport {
+            name,
+            outcome,
+            took: started.elapsed(),
+        });
+        if failure.is_some() {
+            break;
+        }
+    }
+    print_summary(&reports, total);
+    failure.map_or(Ok(()), Err)
+}
+
+/// The environment every test suite runs with.
+struct TestEnv {
+    vars: Vec<(&'static str, PathBuf)>,
+}
+
+impl TestEnv {
+    fn new(ws: &Workspace) -> Self {
+        let chromedriver =
+            find_program("chromedriver").unwrap_or_else(|| PathBuf::from("/usr/bin/chromedriver"));
+        TestEnv {
+            vars: vec![
+                ("OTP_EDGE_HOST_BIN", ws.edge_host_bin()),
+                ("OTP_EDGE_COMPONENT", ws.component_wasm()),
+                ("OTP_EDGE_WEB", ws.web_dir()),
+                ("OTP_EDGE_CASES", ws.cases_dir()),
+                ("CHROMEDRIVER", chromedriver),
+            ],
+        }
+    }
+
+    /// Sets the variables on `cmd`, which runs in the workspace root.
+    fn apply<'c>(&self, ws: &Workspace, cmd: &'c mut Command) -> &'c mut Command {
+        cmd.current_dir(&ws.root)
+            .envs(self.vars.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+/// Runs `cmd` under the test environment, echoing the command line first.
+fn run_suite(ws: &Workspace, env: &TestEnv, what: &str, cmd: &mut Command) -> Result<()> {
+    env.apply(ws, cmd);
+    eprintln!("    {}", display_without_env(cmd));
+    process::run(what, cmd)
+}
+
+/// The command line without the (long, repeated) test environment.
+fn display_without_env(cmd: &Command) -> String {
+    let mut bare = Command::new(cmd.get_program());
+    bare.args(cmd.get_args());
+    display(&bare)
+}
+
+/// otp-core, edge-api (natively), edge-host and the `tests` crate's end-to-end tests.
+fn host_tests(ws: &Workspace, env: &TestEnv) -> StepResult {
+    // wasm-client is a wasm-bindgen crate for the browser: its tests run in step 2.
+    // edge-api builds natively too (its Spin bindings are wasm32-only), so its route
+    // tests run here; the `tests` crate exercises the real .wasm through edge-host.
+    run_suite(
+        ws,
+        env,
+        "host tests",
+        process::cargo().args([
+            "test",
+            "--release",
+            "--workspace",
+            "--exclude",
+            "wasm-client",
+        ]),
+    )
+    .map(|()| None)
+}
+
+/// wasm-bindgen-test in headless Chromium (runner set in .cargo/config.toml).
+fn browser_module_tests(ws: &Workspace, env: &TestEnv) -> StepResult {
+    if !ws.root.join("wasm-client").join("tests").is_dir() {
+        return Ok(Some(
+            "wasm-client/tests does not exist yet — NO BROWSER MODULE TESTS RAN".into(),
+        ));
+    }
+    run_suite(
+        ws,
+        env,
+        "browser module tests",
+        process::cargo().args(["test", "-p", "wasm-client", "--target", WEB_TARGET]),
+    )
+    .map(|()| None)
+}
+
+/// The browser end-to-end scripts, run one after the other.
+const BROWSER_SCRIPTS: &[&str] = &["e2e.mjs", "recovery.mjs"];
+
+/// The pages and the module in headless Chromium against a running edge-host.
+fn browser_e2e_tests(ws: &Workspace, env: &TestEnv) -> StepResult {
+    for name in BROWSER_SCRIPTS {
+        let script = ws.browser_tests().join(name);
+        run_suite(
+            ws,
+            env,
+            "browser end-to-end tests",
+            Command::new("node").arg(&script),
+        )?;
+    }
+    Ok(None)
+}
+
+/// Seconds each fuzz target runs.
+pub const FUZZ_SECONDS: u32 = 30;
+/// The cargo-fuzz targets (tests/fuzz/fuzz_targets).
+const FUZZ_TARGETS: &[&str] = &[
+    "code_entry",
+    "otpauth_uri",
+    "base32_key",
+    "sealed_blob",
+    "request_decoding",
+];
+
+/// Each fuzz target for [`FUZZ_SECONDS`] s, starting from the corpus kept in the
+/// repository; what it discovers goes to a scratch corpus under target/, so a test run
+/// leaves the tree unchanged. A crash fails the step and leaves the input in
+/// tests/fuzz/artifacts.
+fn fuzz_smoke(ws: &Workspace) -> StepResult {
+    let fuzz_dir = ws.root.join("tests").join("fuzz");
+    for target in FUZZ_TARGETS {
+        let scratch = ws.root.join("target").join("fuzz-corpus").join(target);
+        std::fs::create_dir_all(&scratch).map_err(|source| crate::error::Error::Io {
+            action: "creating the scratch fuzz corpus",
+            path: scratch.clone(),
+            source,
+        })?;
+        // The rustup proxy, not $CARGO (a stable toolchain's own binary): `+nightly`.
+        let mut cmd = Command::new("cargo");
+        cmd.args(["+nightly", "fuzz", "run", "-O", target])
+            .arg(&scratch)
+            .arg(fuzz_dir.join("corpus").join(target))
+            .args(["--", &format!("-max_total_time={FUZZ_SECONDS}")])
+            .current_dir(&fuzz_dir);
+        eprintln!("    {}", display(&cmd));
+        process::run("fuzzing", &mut cmd)?;
+    }
+    Ok(None)
+}
+
+fn print_summary(reports: &[StepReport], total: usize) {
+    println!();
+    println!("==> summary of cargo xtask test");
+    for r in reports {
+        let (word, note) = match &r.outcome {
+            Outcome::Passed => ("ok", String::new()),
+            Outcome::Skipped(why) => ("SKIPPED", format!(" — {why}")),
+            Outcome::Failed => ("FAILED", String::new()),
+        };
+        println!(
+            "    {word:<8} {:<28} {:>7.1} s{note}",
+            r.name,
+            r.took.as_secs_f64()
+        );
+    }
+    let not_run = total - reports.len();
+    if not_run > 0 {
+        println!("    ({not_run} later step(s) not run after the failure)");
+    }
+    let failed = reports.iter().any(|r| matches!(r.outcome, Outcome::Failed));
+    println!(
+        "    result: {}",
+        if failed {
+            "FAILED"
+        } else {
+            "all run steps passed"
+        }
+    );
+}
