@@ -1,6 +1,11 @@
-//! `cargo xtask build`: the edge-api component, the browser module (wasm-bindgen +
-//! wasm-opt, then wasm-bindgen into `web/pkg`) and edge-host. Cargo decides what is stale; wasm-bindgen
-//! and wasm-opt are skipped while `web/pkg` is newer than cargo's .wasm.
+//! `cargo xtask build`: the edge-api component, the browser module (wasm-opt, then
+//! wasm-bindgen into `web/pkg`) and edge-host. Cargo decides what is stale; wasm-opt and
+//! wasm-bindgen are skipped while `web/pkg` is newer than cargo's .wasm.
+//!
+//! edge-host is built together with every host target of the workspace (tests and
+//! benches included, in release): one set of features for all of them, so `cargo
+//! xtask test` and `bench` reuse the wasmtime build instead of compiling it again with
+//! other features.
 
 use std::fs;
 use std::path::Path;
@@ -19,6 +24,16 @@ const WASM_OPT_FEATURES: &[&str] = &[
     "--enable-mutable-globals",
     "--enable-reference-types",
     "--enable-multivalue",
+];
+
+/// The host build: edge-host and every host target, in release (see the module docs).
+pub const HOST_BUILD: &[&str] = &[
+    "build",
+    "--release",
+    "--workspace",
+    "--exclude",
+    "wasm-client",
+    "--all-targets",
 ];
 
 /// One buildable part of otp-edge.
@@ -119,9 +134,7 @@ fn build_host(ws: &Workspace) -> Result<()> {
     announce("building edge-host (release)");
     process::run(
         "building edge-host",
-        process::cargo()
-            .args(["build", "--release", "-p", "edge-host"])
-            .current_dir(&ws.root),
+        process::cargo().args(HOST_BUILD).current_dir(&ws.root),
     )
 }
 
