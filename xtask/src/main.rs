@@ -7,7 +7,8 @@
 //! - `serve [-- ARGS]` — build, then run edge-host with ARGS (portal on
 //!   <http://127.0.0.1:3000> by default);
 //! - `test` — build, then every test suite, stopping at the first failure;
-//! - `bench` — build, artifact sizes and benchmarks into `BENCHMARKS.md`.
+//! - `bench` — build, then benchmarks (otp-core, edge-host under wrk, sizes, page loads)
+//!   into `BENCHMARKS.md`.
 
 mod bench;
 mod build;
@@ -16,6 +17,7 @@ mod install;
 mod process;
 mod serve;
 mod sizes;
+mod tally;
 mod test;
 mod workspace;
 
@@ -59,7 +61,7 @@ enum Task {
     },
     /// Install what the tests need, build, then run every test suite.
     Test,
-    /// Build, print artifact sizes, run benchmarks and write BENCHMARKS.md.
+    /// Install wrk and the browser tools, build, run every benchmark and write BENCHMARKS.md.
     Bench,
     /// Only check and install the prerequisites (all of them, as `test` needs).
     Install,

@@ -20,12 +20,13 @@ use crate::build::{self, Part};
 use crate::error::Result;
 use crate::install::{self, Needs};
 use crate::process::{self, announce, display, find_program};
+use crate::tally::{self, Tally};
 use crate::workspace::{WEB_TARGET, Workspace};
 
 /// How one step ended.
 #[derive(Debug)]
 enum Outcome {
-    Passed,
+    Passed(Tally),
     Skipped(String),
     Failed,
 }
@@ -38,17 +39,29 @@ struct StepReport {
     took: Duration,
 }
 
-/// A step's result: `Ok(None)` passed, `Ok(Some(why))` skipped.
-type StepResult = Result<Option<String>>;
+/// What a step did: the tests it counted, or why it was skipped.
+#[derive(Debug)]
+enum Done {
+    Counted(Tally),
+    Skipped(String),
+}
+
+/// A step's result.
+type StepResult = Result<Done>;
+
+/// A step that runs no tests.
+fn nothing_counted(r: Result<()>) -> StepResult {
+    r.map(|()| Done::Counted(Tally::default()))
+}
 
 /// Runs everything; the error is the first failure.
 pub fn test(ws: &Workspace) -> Result<()> {
     let env = TestEnv::new(ws);
     let steps: [(&'static str, &dyn Fn() -> StepResult); 6] = [
         ("prerequisites", &|| {
-            install::ensure(ws, Needs::Test).map(|()| None)
+            nothing_counted(install::ensure(ws, Needs::Test))
         }),
-        ("build", &|| build::build(ws, &Part::ALL).map(|()| None)),
+        ("build", &|| nothing_counted(build::build(ws, &Part::ALL))),
         ("host tests", &|| host_tests(ws, &env)),
         ("browser module tests", &|| browser_module_tests(ws, &env)),
         ("browser end-to-end tests", &|| browser_e2e_tests(ws, &env)),
@@ -62,8 +75,8 @@ pub fn test(ws: &Workspace) -> Result<()> {
         announce(format!("[{}/{total}] {name}", i + 1));
         let started = Instant::now();
         let outcome = match step() {
-            Ok(None) => Outcome::Passed,
-            Ok(Some(why)) => {
+            Ok(Done::Counted(tally)) => Outcome::Passed(tally),
+            Ok(Done::Skipped(why)) => {
                 announce(format!("SKIPPED {name}: {why}"));
                 Outcome::Skipped(why)
             }
@@ -112,11 +125,12 @@ impl TestEnv {
     }
 }
 
-/// Runs `cmd` under the test environment, echoing the command line first.
-fn run_suite(ws: &Workspace, env: &TestEnv, what: &str, cmd: &mut Command) -> Result<()> {
+/// Runs `cmd` under the test environment, echoing the command line first, and counts
+/// the tests it reports.
+fn run_suite(ws: &Workspace, env: &TestEnv, what: &str, cmd: &mut Command) -> Result<Tally> {
     env.apply(ws, cmd);
     eprintln!("    {}", display_without_env(cmd));
-    process::run(what, cmd)
+    tally::run_counted(what, cmd)
 }
 
 /// The command line without the (long, repeated) test environment.
@@ -143,13 +157,13 @@ fn host_tests(ws: &Workspace, env: &TestEnv) -> StepResult {
             "wasm-client",
         ]),
     )
-    .map(|()| None)
+    .map(Done::Counted)
 }
 
 /// wasm-bindgen-test in headless Chromium (runner set in .cargo/config.toml).
 fn browser_module_tests(ws: &Workspace, env: &TestEnv) -> StepResult {
     if !ws.root.join("wasm-client").join("tests").is_dir() {
-        return Ok(Some(
+        return Ok(Done::Skipped(
             "wasm-client/tests does not exist yet — NO BROWSER MODULE TESTS RAN".into(),
         ));
     }
@@ -159,7 +173,7 @@ fn browser_module_tests(ws: &Workspace, env: &TestEnv) -> StepResult {
         "browser module tests",
         process::cargo().args(["test", "-p", "wasm-client", "--target", WEB_TARGET]),
     )
-    .map(|()| None)
+    .map(Done::Counted)
 }
 
 /// The browser end-to-end scripts, run one after the other.
@@ -167,16 +181,17 @@ const BROWSER_SCRIPTS: &[&str] = &["e2e.mjs", "recovery.mjs"];
 
 /// The pages and the module in headless Chromium against a running edge-host.
 fn browser_e2e_tests(ws: &Workspace, env: &TestEnv) -> StepResult {
+    let mut tally = Tally::default();
     for name in BROWSER_SCRIPTS {
         let script = ws.browser_tests().join(name);
-        run_suite(
+        tally.add(run_suite(
             ws,
             env,
             "browser end-to-end tests",
             Command::new("node").arg(&script),
-        )?;
+        )?);
     }
-    Ok(None)
+    Ok(Done::Counted(tally))
 }
 
 /// Seconds each fuzz target runs.
@@ -193,7 +208,7 @@ const FUZZ_TARGETS: &[&str] = &[
 /// Each fuzz target for [`FUZZ_SECONDS`] s, starting from the corpus kept in the
 /// repository; what it discovers goes to a scratch corpus under target/, so a test run
 /// leaves the tree unchanged. A crash fails the step and leaves the input in
-/// tests/fuzz/artifacts.
+/// tests/fuzz/artifacts. Each target that ran clean counts as one passed test.
 fn fuzz_smoke(ws: &Workspace) -> StepResult {
     let fuzz_dir = ws.root.join("tests").join("fuzz");
     for target in FUZZ_TARGETS {
@@ -213,7 +228,10 @@ fn fuzz_smoke(ws: &Workspace) -> StepResult {
         eprintln!("    {}", display(&cmd));
         process::run("fuzzing", &mut cmd)?;
     }
-    Ok(None)
+    Ok(Done::Counted(Tally {
+        passed: FUZZ_TARGETS.len() as u64,
+        failed: 0,
+    }))
 }
 
 fn print_summary(reports: &[StepReport], total: usize) {
@@ -221,7 +239,7 @@ fn print_summary(reports: &[StepReport], total: usize) {
     println!("==> summary of cargo xtask test");
     for r in reports {
         let (word, note) = match &r.outcome {
-            Outcome::Passed => ("ok", String::new()),
+            Outcome::Passed(_) => ("ok", String::new()),
             Outcome::Skipped(why) => ("SKIPPED", format!(" — {why}")),
             Outcome::Failed => ("FAILED", String::new()),
         };
@@ -244,4 +262,14 @@ fn print_summary(reports: &[StepReport], total: usize) {
             "all run steps passed"
         }
     );
+    let mut total = Tally::default();
+    for r in reports {
+        if let Outcome::Passed(t) = &r.outcome {
+            total.add(*t);
+        }
+    }
+    if failed {
+        total.failed = total.failed.max(1);
+    }
+    println!("tests: {} passed, {} failed", total.passed, total.failed);
 }
