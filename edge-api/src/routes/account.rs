@@ -1,6 +1,6 @@
 //! Accounts, sessions and OTP setting: decode, call the flow, encode.
 
-use super::{Params, Platform, with_service};
+use super::{Params, Platform, with_account, with_service};
 use crate::request::{ApiRequest, SESSION_COOKIE};
 use crate::response::{ApiError, ApiResponse};
 use crate::wire;
@@ -107,9 +107,8 @@ pub(super) fn account(
     platform: &Platform,
     _: &Params,
 ) -> Result<ApiResponse, ApiError> {
-    with_service(req, platform, |svc| {
-        let id = signed_in(req, svc)?;
-        let view = svc.account_view(&id)?;
+    with_account(req, platform, |svc, id| {
+        let view = svc.account_view(id)?;
         Ok(ApiResponse::json(200, &wire::Account::from(view)))
     })
 }
@@ -120,9 +119,8 @@ pub(super) fn set_phone(
     _: &Params,
 ) -> Result<ApiResponse, ApiError> {
     let body: wire::PhoneBody = req.json()?;
-    with_service(req, platform, |svc| {
-        let id = signed_in(req, svc)?;
-        let phone = svc.set_phone(&id, &body.phone)?;
+    with_account(req, platform, |svc, id| {
+        let phone = svc.set_phone(id, &body.phone)?;
         Ok(ApiResponse::json(200, &wire::PhoneSet { phone }))
     })
 }
@@ -133,9 +131,8 @@ pub(super) fn setup(
     _: &Params,
 ) -> Result<ApiResponse, ApiError> {
     let _: wire::EmptyBody = req.json()?;
-    with_service(req, platform, |svc| {
-        let id = signed_in(req, svc)?;
-        let view = svc.setup_otp(&id)?;
+    with_account(req, platform, |svc, id| {
+        let view = svc.setup_otp(id)?;
         Ok(ApiResponse::json(200, &wire::Setup::from(view)))
     })
 }
@@ -146,9 +143,8 @@ pub(super) fn activate(
     _: &Params,
 ) -> Result<ApiResponse, ApiError> {
     let body: wire::PasswordCodeBody = req.json()?;
-    with_service(req, platform, |svc| {
-        let id = signed_in(req, svc)?;
-        svc.activate_otp(&id, &body.password, &body.code)?;
+    with_account(req, platform, |svc, id| {
+        svc.activate_otp(id, &body.password, &body.code)?;
         Ok(ApiResponse::json(200, &wire::Status { status: "active" }))
     })
 }
@@ -159,9 +155,8 @@ pub(super) fn deactivate(
     _: &Params,
 ) -> Result<ApiResponse, ApiError> {
     let body: wire::PasswordCodeBody = req.json()?;
-    with_service(req, platform, |svc| {
-        let id = signed_in(req, svc)?;
-        svc.deactivate_otp(&id, &body.password, &body.code)?;
+    with_account(req, platform, |svc, id| {
+        svc.deactivate_otp(id, &body.password, &body.code)?;
         Ok(ApiResponse::json(200, &wire::Status { status: "disabled" }))
     })
 }

@@ -178,6 +178,19 @@ pub(crate) fn service<'a>(
     }
 }
 
+/// Run `f` with the flows and the signed-in account's id (401 `not_signed_in`
+/// otherwise); state-changing requests are origin-checked first.
+pub(crate) fn with_account<T>(
+    req: &ApiRequest,
+    platform: &Platform,
+    f: impl FnOnce(&Service, &str) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    with_service(req, platform, |svc| {
+        let id = account::signed_in(req, svc)?;
+        f(svc, &id)
+    })
+}
+
 /// Run `f` with the flows; state-changing requests are origin-checked first.
 pub(crate) fn with_service<T>(
     req: &ApiRequest,
