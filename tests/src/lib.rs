@@ -269,6 +269,39 @@ impl Client {
     }
 }
 
+/// Register `email` with `password` and `phone`, sign in, set up OTP and activate it
+/// with the previous time step's code from `oathtool` (so the current step stays free
+/// for the test). Returns the Base32 key and the client, still signed in.
+pub fn register_active(
+    host: &EdgeHost,
+    email: &str,
+    password: &str,
+    phone: &str,
+) -> (String, Client) {
+    let mut c = host.client();
+    let body = serde_json::json!({"email": email, "password": password, "phone": phone});
+    assert_eq!(c.send("POST", "/api/accounts", body).status, 201);
+    let body = serde_json::json!({"email": email, "password": password});
+    assert_eq!(
+        c.send("POST", "/api/session", body).json["status"],
+        "signed_in"
+    );
+    let setup = c.send("POST", "/api/otp/setup", serde_json::json!({}));
+    let key = setup.json["shared_key"]
+        .as_str()
+        .expect("a shared key")
+        .to_owned();
+    wait_for_fresh_step(3);
+    let code = oathtool_code(&key, unix_now() - 30);
+    let r = c.send(
+        "POST",
+        "/api/otp/activate",
+        serde_json::json!({"password": password, "code": code}),
+    );
+    assert_eq!(r.json["status"], "active", "{:?}", r.json);
+    (key, c)
+}
+
 /// Unix seconds now.
 pub fn unix_now() -> u64 {
     SystemTime::now()

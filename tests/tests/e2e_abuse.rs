@@ -4,7 +4,9 @@
 
 use serde_json::{Value, json};
 use std::collections::HashSet;
-use tests::{Client, EdgeHost, kv_rows, oathtool_code, unix_now, wait_for_fresh_step};
+use tests::{
+    Client, EdgeHost, kv_rows, oathtool_code, register_active, unix_now, wait_for_fresh_step,
+};
 
 const PASSWORD: &str = "a long enough password";
 
@@ -16,34 +18,7 @@ fn active_account(host: &EdgeHost, email: &str) -> String {
 
 /// [`active_account`], also returning the client that stays signed in.
 fn signed_in_active(host: &EdgeHost, email: &str) -> (String, Client) {
-    let mut c = host.client();
-    let r = c.send(
-        "POST",
-        "/api/accounts",
-        json!({"email": email, "password": PASSWORD, "phone": "+12025550143"}),
-    );
-    assert_eq!(r.status, 201);
-    assert_eq!(
-        c.send(
-            "POST",
-            "/api/session",
-            json!({"email": email, "password": PASSWORD})
-        )
-        .json["status"],
-        "signed_in"
-    );
-    let key = c.send("POST", "/api/otp/setup", json!({})).json["shared_key"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    wait_for_fresh_step(3);
-    let r = c.send(
-        "POST",
-        "/api/otp/activate",
-        json!({"password": PASSWORD, "code": oathtool_code(&key, unix_now() - 30)}),
-    );
-    assert_eq!(r.json["status"], "active", "{:?}", r.json);
-    (key, c)
+    register_active(host, email, PASSWORD, "+12025550143")
 }
 
 fn challenge(host: &EdgeHost, email: &str) -> String {

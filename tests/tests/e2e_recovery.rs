@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 use std::process::Command;
 use tests::standin::{CAPTCHA_PASS, Recorded, StandIn};
-use tests::{Client, EdgeHost, oathtool_code, unix_now, wait_for_fresh_step};
+use tests::{Client, EdgeHost, oathtool_code, register_active, unix_now, wait_for_fresh_step};
 
 const EMAIL: &str = "dana@example.com";
 const PASSWORD: &str = "a long enough password";
@@ -37,37 +37,7 @@ fn start(dir: &std::path::Path, standin: &StandIn) -> EdgeHost {
 
 /// Register, set the phone and activate OTP; returns the Base32 key.
 fn active_account(host: &EdgeHost) -> String {
-    let mut c = host.client();
-    assert_eq!(
-        c.send(
-            "POST",
-            "/api/accounts",
-            json!({"email": EMAIL, "password": PASSWORD, "phone": PHONE})
-        )
-        .status,
-        201
-    );
-    assert_eq!(
-        c.send(
-            "POST",
-            "/api/session",
-            json!({"email": EMAIL, "password": PASSWORD})
-        )
-        .json["status"],
-        "signed_in"
-    );
-    let key = c.send("POST", "/api/otp/setup", json!({})).json["shared_key"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    wait_for_fresh_step(3);
-    let r = c.send(
-        "POST",
-        "/api/otp/activate",
-        json!({"password": PASSWORD, "code": oathtool_code(&key, unix_now())}),
-    );
-    assert_eq!(r.json["status"], "active", "{:?}", r.json);
-    key
+    register_active(host, EMAIL, PASSWORD, PHONE).0
 }
 
 fn emails(s: &StandIn) -> Vec<Recorded> {
