@@ -13,9 +13,6 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
-/// Attempts of one read–modify–swap before giving up under contention.
-const MAX_SWAP_ATTEMPTS: usize = 16;
-
 /// Turn a verdict into the flow's answer.
 pub(super) fn enforce(verdict: Verdict) -> Result<(), FlowError> {
     match verdict {
@@ -36,29 +33,21 @@ impl Service<'_> {
     where
         T: Serialize + DeserializeOwned + Default + PartialEq + Clone,
     {
-        for _ in 0..MAX_SWAP_ATTEMPTS {
-            let current = self.store.get(key)?;
-            let before: T = match &current {
+        self.swap_record(key, |bytes| {
+            let before: T = match bytes {
                 Some(bytes) => records::decode::<Versioned<T>>(bytes)?.value,
                 None => T::default(),
             };
             let mut after = before.clone();
-            let result = change(&mut after);
-            if after == before {
-                return Ok(result);
-            }
-            let record = Versioned {
-                v: records::VERSION,
-                value: after,
-            };
-            if self
-                .store
-                .compare_and_swap(key, current.as_deref(), &records::encode(&record))?
-            {
-                return Ok(result);
-            }
-        }
-        Err(super::InternalError::Contention.into())
+            let answer = change(&mut after);
+            let new = (after != before).then(|| {
+                records::encode(&Versioned {
+                    v: records::VERSION,
+                    value: after,
+                })
+            });
+            Ok((new, answer))
+        })
     }
 
     fn address_key(&self) -> Option<String> {

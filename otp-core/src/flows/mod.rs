@@ -45,7 +45,7 @@ use crate::totp::TotpParams;
 use serde::Serialize;
 
 /// Attempts of one read–modify–swap before giving up under contention.
-const MAX_SWAP_ATTEMPTS: usize = 16;
+pub(super) const MAX_SWAP_ATTEMPTS: usize = 16;
 
 /// An account, as the flows see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -253,6 +253,27 @@ impl Service<'_> {
         Ok(Some(record.to_domain()?))
     }
 
+    /// Read `key`, let `decide` say what to write (`None`: nothing) and what to answer,
+    /// and compare-and-swap; when another writer got there first, start again from the
+    /// read. The one retry loop behind every record update.
+    pub(super) fn swap_record<R>(
+        &self,
+        key: &str,
+        mut decide: impl FnMut(Option<&[u8]>) -> Result<(Option<Vec<u8>>, R), FlowError>,
+    ) -> Result<R, FlowError> {
+        for _ in 0..MAX_SWAP_ATTEMPTS {
+            let current = self.store.get(key)?;
+            let (new, answer) = decide(current.as_deref())?;
+            let Some(new) = new else {
+                return Ok(answer);
+            };
+            if self.store.compare_and_swap(key, current.as_deref(), &new)? {
+                return Ok(answer);
+            }
+        }
+        Err(InternalError::Contention.into())
+    }
+
     /// Read–modify–compare-and-swap of an account. `change` runs on a fresh copy each
     /// attempt; whatever it changed is written even when it returns an error (so a
     /// failure counter or a discarded secret is never lost), and its result is returned.
@@ -261,24 +282,15 @@ impl Service<'_> {
         id: &str,
         mut change: impl FnMut(&mut Account) -> Result<T, FlowError>,
     ) -> Result<T, FlowError> {
-        let key = records::account_key(id);
-        for _ in 0..MAX_SWAP_ATTEMPTS {
-            let bytes = self.store.get(&key)?.ok_or(FlowError::NotSignedIn)?;
-            let before = records::decode::<AccountRecord>(&bytes)?.to_domain()?;
+        self.swap_record(&records::account_key(id), |bytes| {
+            let bytes = bytes.ok_or(FlowError::NotSignedIn)?;
+            let before = records::decode::<AccountRecord>(bytes)?.to_domain()?;
             let mut after = before.clone();
             let outcome = change(&mut after);
-            if after == before {
-                return outcome;
-            }
-            let new_bytes = records::encode(&AccountRecord::from_domain(&after));
-            if self
-                .store
-                .compare_and_swap(&key, Some(&bytes), &new_bytes)?
-            {
-                return outcome;
-            }
-        }
-        Err(InternalError::Contention.into())
+            let new =
+                (after != before).then(|| records::encode(&AccountRecord::from_domain(&after)));
+            Ok((new, outcome))
+        })?
     }
 
     /// Append an event to the account's audit log (keeps the last
@@ -294,33 +306,25 @@ impl Service<'_> {
         kind: AuditKind,
         detail: Option<String>,
     ) -> Result<(), FlowError> {
-        let key = records::audit_key(account_id);
-        let event = AuditEvent {
+        let entry = AuditEntryRecord::from_domain(&AuditEvent {
             at_ms: self.now_ms(),
             kind,
             client: self.client.clone(),
             detail,
-        };
-        for _ in 0..MAX_SWAP_ATTEMPTS {
-            let current = self.store.get(&key)?;
-            let mut log = match &current {
+        });
+        self.swap_record(&records::audit_key(account_id), |bytes| {
+            let mut log = match bytes {
                 Some(bytes) => records::decode::<AuditRecord>(bytes)?,
                 None => AuditRecord {
                     v: records::VERSION,
                     events: Vec::new(),
                 },
             };
-            log.events.push(AuditEntryRecord::from_domain(&event));
+            log.events.push(entry.clone());
             let excess = log.events.len().saturating_sub(records::AUDIT_KEEP);
             log.events.drain(..excess);
-            if self
-                .store
-                .compare_and_swap(&key, current.as_deref(), &records::encode(&log))?
-            {
-                return Ok(());
-            }
-        }
-        Err(InternalError::Contention.into())
+            Ok((Some(records::encode(&log)), ()))
+        })
     }
 
     /// The account's audit log, newest first.

@@ -317,21 +317,14 @@ impl Service<'_> {
     }
 
     fn set_sms_status(&self, link_hash: &str, status: &str) -> Result<(), FlowError> {
-        let key = records::recovery_key(link_hash);
-        for _ in 0..16 {
-            let Some(bytes) = self.store.get(&key)? else {
-                return Ok(());
+        self.swap_record(&records::recovery_key(link_hash), |bytes| {
+            let Some(bytes) = bytes else {
+                return Ok((None, ()));
             };
-            let mut record: RecoveryRecord = records::decode(&bytes)?;
+            let mut record: RecoveryRecord = records::decode(bytes)?;
             record.sms_status = Some(status.to_owned());
-            if self
-                .store
-                .compare_and_swap(&key, Some(&bytes), &records::encode(&record))?
-            {
-                return Ok(());
-            }
-        }
-        Err(super::InternalError::Contention.into())
+            Ok((Some(records::encode(&record)), ()))
+        })
     }
 
     /// A delivery status from the SMS provider's (signature-checked) callback. Unknown
