@@ -8,6 +8,10 @@
 import { $, wasm, api, say, fieldError, formState, onSubmit, typedCode, formatTime } from "./common.js";
 import { recoveryPage, wireRecoveryRequest } from "./recovery.js";
 
+// Performance marks (read by tests/browser/bench.mjs; they change nothing on the page).
+// common.js has instantiated the browser module by the time this module runs.
+if (wasm) performance.mark("otp-edge:module-ready");
+
 // ---------------------------------------------------------------- clock
 
 /** Estimated device clock offset (server − device, ms) and drift warning, if any. */
@@ -254,6 +258,7 @@ function accountPage() {
   });
 
   const startSetup = async () => {
+    performance.mark("otp-edge:setup-start");
     const offMsg = $("#otp-off .msg");
     say(offMsg, "", "");
     if (!wasm) return say(offMsg, "The page's security module did not load. Reload the page and try again.");
@@ -266,6 +271,7 @@ function accountPage() {
     }
     try {
       $("#otp-qr").innerHTML = wasm.renderQrSvg(setup.otpauth_uri);
+      performance.mark("otp-edge:qr-drawn");
     } catch (err) {
       $("#otp-qr").textContent = `The QR code could not be drawn (${err.message}); type the key instead.`;
     }
@@ -387,4 +393,5 @@ if (page === "recovery") {
   startCountdown();
   await checkClock();
 }
+performance.mark("otp-edge:page-ready");
 document.body.dataset.ready = "true";

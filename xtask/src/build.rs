@@ -17,7 +17,7 @@ use crate::sizes;
 use crate::workspace::{WASI_TARGET, WASM_PROFILE, WEB_TARGET, Workspace};
 
 /// The flags Debian's wasm-opt (binaryen 108) needs for modules from this Rust.
-const WASM_OPT_FEATURES: &[&str] = &[
+pub(crate) const WASM_OPT_FEATURES: &[&str] = &[
     "--enable-bulk-memory",
     "--enable-sign-ext",
     "--enable-nontrapping-float-to-int",

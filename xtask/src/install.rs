@@ -9,7 +9,9 @@
 //!   `apt-get install`; `sudo` only when not root);
 //! - for the tests: Python's `pyotp`, the npm packages of `tests/browser`, and for the
 //!   fuzz smoke run the nightly toolchain (`rustup toolchain install nightly`) and
-//!   `cargo-fuzz` (`cargo install cargo-fuzz`).
+//!   `cargo-fuzz` (`cargo install cargo-fuzz`);
+//! - for the benchmarks: Debian's `wrk` (the HTTP load generator run against edge-host),
+//!   `chromium` and Node with the npm packages of `tests/browser` (page-load timings).
 
 use std::process::Command;
 
@@ -18,51 +20,85 @@ use crate::process::{self, announce, find_program};
 use crate::workspace::{WASI_TARGET, WEB_TARGET, Workspace};
 
 /// How much a task needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Needs {
     /// Building and serving: Rust targets, wasm-bindgen-cli, wasm-opt.
     Build,
     /// Everything the tests use on top of [`Needs::Build`].
     Test,
+    /// What `cargo xtask bench` uses on top of [`Needs::Build`]: `wrk`, Chromium, Node
+    /// and the npm packages of `tests/browser`.
+    Bench,
 }
 
-/// A command provided by a Debian package, and the level of need that requires it.
+impl Needs {
+    /// Whether the task runs the browser scripts of `tests/browser` (Node, npm packages).
+    fn runs_browser_scripts(self) -> bool {
+        matches!(self, Needs::Test | Needs::Bench)
+    }
+}
+
+/// A command provided by a Debian package, and the tasks that need it.
 struct DebianTool {
+    /// The command looked up on PATH.
     command: &'static str,
+    /// What it is for, said when it is installed.
+    purpose: &'static str,
+    /// The Debian package providing it.
     package: &'static str,
-    needed_for: Needs,
+    /// The tasks needing it; [`Needs::Build`] means every task (they all build).
+    needed_for: &'static [Needs],
+}
+
+impl DebianTool {
+    /// Whether a task with `needs` needs this tool.
+    fn wanted_by(&self, needs: Needs) -> bool {
+        self.needed_for.contains(&Needs::Build) || self.needed_for.contains(&needs)
+    }
 }
 
 const DEBIAN_TOOLS: &[DebianTool] = &[
     DebianTool {
         command: "wasm-opt",
+        purpose: "shrinks the browser module",
         package: "binaryen",
-        needed_for: Needs::Build,
+        needed_for: &[Needs::Build],
     },
     DebianTool {
         command: "oathtool",
+        purpose: "independent TOTP codes for the tests",
         package: "oathtool",
-        needed_for: Needs::Test,
+        needed_for: &[Needs::Test],
     },
     DebianTool {
         command: "zbarimg",
+        purpose: "decodes the QR codes the tests render",
         package: "zbar-tools",
-        needed_for: Needs::Test,
+        needed_for: &[Needs::Test],
     },
     DebianTool {
         command: "rsvg-convert",
+        purpose: "renders the QR SVG for zbarimg",
         package: "librsvg2-bin",
-        needed_for: Needs::Test,
+        needed_for: &[Needs::Test],
     },
     DebianTool {
         command: "chromium",
+        purpose: "headless browser of the browser tests and page-load benchmarks",
         package: "chromium",
-        needed_for: Needs::Test,
+        needed_for: &[Needs::Test, Needs::Bench],
     },
     DebianTool {
         command: "chromedriver",
+        purpose: "drives Chromium for the browser module tests",
         package: "chromium-driver",
-        needed_for: Needs::Test,
+        needed_for: &[Needs::Test],
+    },
+    DebianTool {
+        command: "wrk",
+        purpose: "HTTP load generator of the edge-host benchmarks",
+        package: "wrk",
+        needed_for: &[Needs::Bench],
     },
 ];
 
@@ -72,9 +108,11 @@ pub fn ensure(ws: &Workspace, needs: Needs) -> Result<()> {
     ensure_rust_targets(ws)?;
     ensure_debian_tools(ws, needs, &mut apt)?;
     ensure_wasm_bindgen(ws)?;
-    if needs >= Needs::Test {
-        ensure_pyotp(&mut apt)?;
+    if needs.runs_browser_scripts() {
         ensure_npm_packages(ws)?;
+    }
+    if needs == Needs::Test {
+        ensure_pyotp(&mut apt)?;
         ensure_fuzzing(ws)?;
     }
     Ok(())
@@ -122,17 +160,21 @@ fn ensure_rust_targets(ws: &Workspace) -> Result<()> {
 }
 
 fn ensure_debian_tools(ws: &Workspace, needs: Needs, apt: &mut Apt) -> Result<()> {
-    let mut packages: Vec<&str> = DEBIAN_TOOLS
+    let missing: Vec<&DebianTool> = DEBIAN_TOOLS
         .iter()
-        .filter(|t| t.needed_for <= needs && find_program(t.command).is_none())
-        .map(|t| t.package)
+        .filter(|t| t.wanted_by(needs) && find_program(t.command).is_none())
         .collect();
-    if needs >= Needs::Test {
-        // Python for the pyotp cross-check; Debian's pyotp comes with it then.
-        if find_program("python3").is_none() {
-            packages.extend(["python3", "python3-pyotp"]);
-        }
-        // Node and npm only when there are browser end-to-end tests to run.
+    let mut packages: Vec<&str> = missing.iter().map(|t| t.package).collect();
+    let notes: Vec<String> = missing
+        .iter()
+        .map(|t| format!("{} ({}): {}", t.package, t.command, t.purpose))
+        .collect();
+    // Python for the pyotp cross-check; Debian's pyotp comes with it then.
+    if needs == Needs::Test && find_program("python3").is_none() {
+        packages.extend(["python3", "python3-pyotp"]);
+    }
+    if needs.runs_browser_scripts() {
+        // Node and npm only when there are browser scripts to run.
         if ws.browser_tests().join("package.json").is_file() {
             if find_program("node").is_none() {
                 packages.push("nodejs");
@@ -142,7 +184,7 @@ fn ensure_debian_tools(ws: &Workspace, needs: Needs, apt: &mut Apt) -> Result<()
             }
         }
     }
-    apt.install(&packages)
+    apt.install_noting(&packages, &notes)
 }
 
 fn ensure_wasm_bindgen(ws: &Workspace) -> Result<()> {
@@ -267,6 +309,11 @@ struct Apt {
 
 impl Apt {
     fn install(&mut self, packages: &[&str]) -> Result<()> {
+        self.install_noting(packages, &[])
+    }
+
+    /// Installs `packages`, announcing them with `notes` (what some of them are for).
+    fn install_noting(&mut self, packages: &[&str], notes: &[String]) -> Result<()> {
         if packages.is_empty() {
             return Ok(());
         }
@@ -286,7 +333,12 @@ impl Apt {
                 hint: format!("run as root, or install these Debian packages: {list}"),
             });
         }
-        announce(format!("installing Debian packages: {list} (apt-get)"));
+        let why = if notes.is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", notes.join("; "))
+        };
+        announce(format!("installing Debian packages: {list} (apt-get){why}"));
         let apt_get = |args: &[&str]| {
             let mut cmd = if sudo {
                 // sudo resets the environment; it passes on VAR=value arguments.

@@ -1,0 +1,294 @@
+//! edge-host as the benchmarks run it: started on 127.0.0.1 with a port of its choosing,
+//! a given data directory and wasmtime cache directory, timed until it says it listens;
+//! its CPU time read from /proc; stopped with SIGTERM.
+
+use std::fs::{self, File};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, Result};
+use crate::workspace::Workspace;
+
+/// The longest a start may take (a cold compile on a busy 2-core machine is ~10 s).
+const START_TIMEOUT: Duration = Duration::from_secs(180);
+/// How long edge-host may take to stop after SIGTERM.
+const STOP_TIMEOUT: Duration = Duration::from_secs(15);
+/// The line edge-host prints once it takes requests.
+const READY_PREFIX: &str = "otp-edge listening on http://";
+
+/// How to start edge-host.
+#[derive(Debug, Clone)]
+pub struct HostOptions {
+    /// `--data-dir`.
+    pub data_dir: PathBuf,
+    /// `XDG_CACHE_HOME` for wasmtime's compilation cache (`<dir>/wasmtime`): a fresh
+    /// directory gives a cold start, one filled by an earlier start a warm one.
+    pub cache_home: PathBuf,
+    /// The `seal_keys` variable.
+    pub seal_keys: String,
+}
+
+/// A running edge-host started by the benchmarks.
+pub struct RunningHost {
+    /// The edge-host process.
+    child: Child,
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    /// From spawning the process to its `listening` line.
+    pub ready_after: Duration,
+    /// When the process was spawned.
+    pub spawned: Instant,
+    /// Its stderr (the access log).
+    log: PathBuf,
+}
+
+impl RunningHost {
+    /// Starts edge-host (stderr, its access log, goes to `<data-dir>/edge-host.log`)
+    /// and waits until it listens.
+    pub fn start(ws: &Workspace, options: &HostOptions) -> Result<RunningHost> {
+        fs::create_dir_all(&options.data_dir)
+            .map_err(|e| Error::io("creating", &options.data_dir, e))?;
+        fs::create_dir_all(&options.cache_home)
+            .map_err(|e| Error::io("creating", &options.cache_home, e))?;
+        let log = options.data_dir.join("edge-host.log");
+        let log_file = File::create(&log).map_err(|e| Error::io("creating", &log, e))?;
+        let mut cmd = Command::new(ws.edge_host_bin());
+        cmd.args(["--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(&options.data_dir)
+            .arg("--component")
+            .arg(ws.component_wasm())
+            .arg("--web")
+            .arg(ws.web_dir())
+            .args(["--var", &format!("seal_keys={}", options.seal_keys)])
+            .args(["--var", "issuer=otp-edge-bench"])
+            .env("XDG_CACHE_HOME", &options.cache_home)
+            .current_dir(&ws.root)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(log_file);
+        let spawned = Instant::now();
+        let mut child = cmd.spawn().map_err(|source| Error::Spawn {
+            command: ws.edge_host_bin().display().to_string(),
+            source,
+        })?;
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (sender, receiver) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut sender = Some(sender);
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(addr) = line.trim().strip_prefix(READY_PREFIX)
+                    && let Some(sender) = sender.take()
+                {
+                    let _ = sender.send((addr.trim_end_matches('/').to_owned(), Instant::now()));
+                }
+                // Later lines (the development outbox) are read and dropped.
+            }
+        });
+        let fail = |child: &mut Child, why: String| {
+            let _ = child.kill();
+            let _ = child.wait();
+            Error::Project(format!("{why}; its log:\n{}", tail(&log, 20)))
+        };
+        let (addr, ready_at) = match receiver.recv_timeout(START_TIMEOUT) {
+            Ok(ready) => ready,
+            Err(_) => {
+                let why = match child.try_wait() {
+                    Ok(Some(status)) => format!("edge-host exited with {status} before listening"),
+                    _ => format!("edge-host did not listen within {START_TIMEOUT:?}"),
+                };
+                return Err(fail(&mut child, why));
+            }
+        };
+        let addr: SocketAddr = match addr.parse() {
+            Ok(addr) => addr,
+            Err(_) => return Err(fail(&mut child, format!("edge-host listens on `{addr}`?"))),
+        };
+        Ok(RunningHost {
+            child,
+            addr,
+            ready_after: ready_at - spawned,
+            spawned,
+            log,
+        })
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// `http://ADDR`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The CPU time (all threads) edge-host has used so far.
+    pub fn cpu_time(&self) -> Option<CpuTime> {
+        let stat = fs::read_to_string(format!("/proc/{}/stat", self.child.id())).ok()?;
+        let (user, system) = cpu_ticks(&stat)?;
+        let seconds = |ticks: u64| Duration::from_secs_f64(ticks as f64 / clock_ticks_per_second());
+        Some(CpuTime {
+            user: seconds(user),
+            system: seconds(system),
+        })
+    }
+
+    /// The last `lines` lines of edge-host's log.
+    pub fn log_tail(&self, lines: usize) -> String {
+        tail(&self.log, lines)
+    }
+
+    /// Stops edge-host with SIGTERM (SIGKILL when it does not stop in time).
+    pub fn stop(mut self) -> Result<()> {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let deadline = Instant::now() + STOP_TIMEOUT;
+        loop {
+            match self.child.try_wait() {
+                Ok(Some(_)) => return Ok(()),
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(20))
+                }
+                _ => {
+                    let _ = self.child.kill();
+                    let _ = self.child.wait();
+                    return Err(Error::Project(format!(
+                        "edge-host (pid {pid}) did not stop within {STOP_TIMEOUT:?} of SIGTERM"
+                    )));
+                }
+            }
+        }
+    }
+}
+
+impl Drop for RunningHost {
+    fn drop(&mut self) {
+        // After `stop` the child has been waited for and this does nothing.
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// CPU time of a process, user and kernel.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CpuTime {
+    /// In the process itself.
+    pub user: Duration,
+    /// In the kernel on its behalf.
+    pub system: Duration,
+}
+
+impl CpuTime {
+    /// The CPU time since `earlier`, divided by `n`.
+    pub fn since_per(self, earlier: CpuTime, n: u64) -> CpuTime {
+        let per = |now: Duration, then: Duration| now.saturating_sub(then).div_f64(n.max(1) as f64);
+        CpuTime {
+            user: per(self.user, earlier.user),
+            system: per(self.system, earlier.system),
+        }
+    }
+
+    /// User and kernel together.
+    pub fn total(self) -> Duration {
+        self.user + self.system
+    }
+}
+
+/// utime and stime (fields 14 and 15) of a /proc/PID/stat line, in clock ticks.
+fn cpu_ticks(stat: &str) -> Option<(u64, u64)> {
+    // The command name (field 2) is in parentheses and may hold spaces.
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // after_name starts at field 3 (state): field n is fields[n - 3].
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some((utime, stime))
+}
+
+/// `getconf CLK_TCK` (100 on Linux unless told otherwise).
+fn clock_ticks_per_second() -> f64 {
+    static TICKS: OnceLock<f64> = OnceLock::new();
+    *TICKS.get_or_init(|| {
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+            .unwrap_or(100.0)
+    })
+}
+
+/// The last `lines` lines of a text file (empty when unreadable).
+fn tail(path: &Path, lines: usize) -> String {
+    let text = fs::read_to_string(path).unwrap_or_default();
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// One `GET path` on a new connection (`Connection: close`): the status and the time
+/// from connecting to the end of the response.
+pub fn get(addr: SocketAddr, path: &str) -> Result<(u16, Duration)> {
+    let io = |e: std::io::Error| Error::Project(format!("GET http://{addr}{path}: {e}"));
+    let started = Instant::now();
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(30)).map_err(io)?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .map_err(io)?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
+    )
+    .map_err(io)?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).map_err(io)?;
+    let took = started.elapsed();
+    let status = status_code(&response).ok_or_else(|| {
+        Error::Project(format!(
+            "GET http://{addr}{path}: not an HTTP response: {:?}",
+            String::from_utf8_lossy(&response[..response.len().min(80)])
+        ))
+    })?;
+    Ok((status, took))
+}
+
+/// The status code of an HTTP/1.x response.
+fn status_code(response: &[u8]) -> Option<u16> {
+    let text = std::str::from_utf8(&response[..response.len().min(32)]).ok()?;
+    let mut parts = text.split_whitespace();
+    parts.next()?.starts_with("HTTP/1.").then_some(())?;
+    parts.next()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_cpu_ticks_from_proc_stat() {
+        let stat =
+            "1234 (edge host) S 1 1234 1234 0 -1 4194560 500 0 0 0 250 31 0 0 20 0 9 0 100 0 0";
+        assert_eq!(cpu_ticks(stat), Some((250, 31)));
+        assert_eq!(cpu_ticks("garbage"), None);
+    }
+
+    #[test]
+    fn reads_status_lines() {
+        assert_eq!(status_code(b"HTTP/1.1 200 OK\r\n\r\n{}"), Some(200));
+        assert_eq!(status_code(b"HTTP/1.0 404 Not Found\r\n"), Some(404));
+        assert_eq!(status_code(b"SSH-2.0"), None);
+    }
+
+    #[test]
+    fn own_cpu_time_is_readable() {
+        let stat = fs::read_to_string("/proc/self/stat").unwrap();
+        assert!(cpu_ticks(&stat).is_some());
+    }
+}
