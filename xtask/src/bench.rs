@@ -39,8 +39,10 @@ use crate::workspace::Workspace;
 pub fn bench(ws: &Workspace) -> Result<()> {
     let load_before = machine::load_average();
     let mut competing = machine::competing_processes();
+    let building = Instant::now();
     install::ensure(ws, Needs::Bench)?;
     build::build(ws, &Part::ALL)?;
+    let build_took = building.elapsed();
     let started = Instant::now();
     let scratch = ws.target.join("bench");
     let fsync = machine::fsync_latency(&scratch);
@@ -65,6 +67,7 @@ pub fn bench(ws: &Workspace) -> Result<()> {
         competing,
         fsync,
         wrk_version: wrk_version(),
+        build_took,
         took: started.elapsed(),
     };
     let machine = machine::Machine::probe(ws);

@@ -2,10 +2,12 @@
 //! wasm-bindgen into `web/pkg`) and edge-host. Cargo decides what is stale; wasm-opt and
 //! wasm-bindgen are skipped while `web/pkg` is newer than cargo's .wasm.
 //!
-//! edge-host is built together with every host target of the workspace (tests and
-//! benches included, in release): one set of features for all of them, so `cargo
-//! xtask test` and `bench` reuse the wasmtime build instead of compiling it again with
-//! other features.
+//! edge-host is built in release with the package selection of every host command
+//! (`--workspace` without the browser module) and one dev target (otp-core's Criterion
+//! bench): Cargo then unifies the features of shared dependencies exactly as for `cargo
+//! test --release --workspace`, so `cargo xtask serve`, `test` and `bench` share one
+//! wasmtime build instead of compiling it again with other features. Test binaries are
+//! left to `cargo test`, so serve and bench do not compile them.
 
 use std::fs;
 use std::path::Path;
@@ -26,14 +28,18 @@ pub(crate) const WASM_OPT_FEATURES: &[&str] = &[
     "--enable-multivalue",
 ];
 
-/// The host build: edge-host and every host target, in release (see the module docs).
+/// The host build: edge-host and otp-core's Criterion bench, in release (see the module
+/// docs; selecting a dev target is what makes the features match the test build's).
 pub const HOST_BUILD: &[&str] = &[
     "build",
     "--release",
     "--workspace",
     "--exclude",
     "wasm-client",
-    "--all-targets",
+    "--bin",
+    "edge-host",
+    "--bench",
+    "core",
 ];
 
 /// One buildable part of otp-edge.

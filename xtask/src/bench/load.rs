@@ -23,7 +23,7 @@ pub const CONNECTIONS: [u32; 3] = [1, 8, 64];
 /// Runs of each level (median and range over these).
 pub const RUNS: usize = 3;
 /// Length of each run.
-pub const RUN_SECONDS: u64 = 4;
+pub const RUN_SECONDS: u64 = 3;
 /// Cold starts (empty compilation cache) and warm-cache starts measured.
 pub const COLD_STARTS: usize = 3;
 /// Starts with the compilation cache filled.
