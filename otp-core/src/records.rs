@@ -159,6 +159,10 @@ pub enum OtpRecord {
         params: ParamsRecord,
         /// Unix ms after which the pending secret is void.
         expires_ms: u64,
+        /// The suspension this setup would end, Unix ms (absent: none; records
+        /// written before this field read as none).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        suspended_since_ms: Option<u64>,
     },
     /// OTP protects sign-in.
     Active {
@@ -254,10 +258,12 @@ impl AccountRecord {
                 sealed,
                 params,
                 expires_ms,
+                suspended_since_ms,
             } => OtpRecord::Pending {
                 sealed: b64(sealed),
                 params: ParamsRecord::from_domain(params),
                 expires_ms: *expires_ms,
+                suspended_since_ms: *suspended_since_ms,
             },
             OtpState::Active {
                 sealed,
@@ -295,10 +301,12 @@ impl AccountRecord {
                 sealed,
                 params,
                 expires_ms,
+                suspended_since_ms,
             } => OtpState::Pending {
                 sealed: unb64(sealed)?,
                 params: params.to_domain()?,
                 expires_ms: *expires_ms,
+                suspended_since_ms: *suspended_since_ms,
             },
             OtpRecord::Active {
                 sealed,

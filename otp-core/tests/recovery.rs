@@ -295,6 +295,54 @@ fn support_reset_needs_the_right_bearer_and_a_reason() {
 }
 
 #[test]
+fn a_failed_activation_after_a_suspension_leaves_otp_suspended() {
+    let mut world = World::new();
+    world.config.admin_token = Some(otp_core::tokens::SecretString::new("s3cret-admin".into()));
+    let id = active(&world);
+    let svc = world.service();
+    svc.admin_reset(Some("s3cret-admin"), EMAIL, "passport checked by phone")
+        .unwrap();
+    let status = |svc: &otp_core::flows::Service<'_>| svc.account_view(&id).unwrap().otp.status;
+    // Wrong code (one from an hour ago), wrong password, expired setup: each discards
+    // the pending secret and the account is asked again to set OTP up.
+    let key = svc.setup_otp(&id).unwrap().shared_key;
+    assert!(matches!(
+        svc.activate_otp(&id, PASSWORD, &code_for(&key, world.unix() - 3600)),
+        Err(FlowError::ActivationFailed(_))
+    ));
+    assert_eq!(status(&svc), OtpStatus::Suspended);
+    svc.setup_otp(&id).unwrap();
+    // A second setup replaces the first and still follows the suspension.
+    let key = svc.setup_otp(&id).unwrap().shared_key;
+    assert!(matches!(
+        svc.activate_otp(&id, "wrong password", &code_for(&key, world.unix())),
+        Err(FlowError::ActivationFailed(_))
+    ));
+    assert_eq!(status(&svc), OtpStatus::Suspended);
+    let key = svc.setup_otp(&id).unwrap().shared_key;
+    world.clock.advance(otp_core::config::PENDING_TTL_MS + 1000);
+    assert!(matches!(
+        svc.activate_otp(&id, PASSWORD, &code_for(&key, world.unix())),
+        Err(FlowError::ActivationFailed(_))
+    ));
+    assert_eq!(status(&svc), OtpStatus::Suspended);
+    // Activated at last, then deactivated: a later failed setup is plain `disabled`.
+    let key = svc.setup_otp(&id).unwrap().shared_key;
+    svc.activate_otp(&id, PASSWORD, &code_for(&key, world.unix()))
+        .unwrap();
+    assert_eq!(status(&svc), OtpStatus::Active);
+    world.clock.advance(30_000);
+    svc.deactivate_otp(&id, PASSWORD, &code_for(&key, world.unix()))
+        .unwrap();
+    let key = svc.setup_otp(&id).unwrap().shared_key;
+    assert!(matches!(
+        svc.activate_otp(&id, PASSWORD, &code_for(&key, world.unix() - 3600)),
+        Err(FlowError::ActivationFailed(_))
+    ));
+    assert_eq!(status(&svc), OtpStatus::Disabled);
+}
+
+#[test]
 fn admin_reset_is_off_without_a_configured_token() {
     let world = World::new();
     active(&world);

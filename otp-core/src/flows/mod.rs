@@ -11,6 +11,10 @@
 //!                                                   suspended ──setup──▶ pending
 //! ```
 //!
+//! A setup that follows a suspension remembers it: when that activation fails, the
+//! account goes back to `suspended` (not `disabled`), so it is still asked to set OTP
+//! up again.
+//!
 //! Every change to an account is a read–modify–compare-and-swap of its record
 //! ([`Service::update_account`]), so a time step is checked and consumed atomically: of
 //! two concurrent requests with the same code, exactly one succeeds.
@@ -79,6 +83,11 @@ pub enum OtpState {
         params: TotpParams,
         /// Unix ms after which activation is refused.
         expires_ms: u64,
+        /// When this setup follows a suspension (recovery or support reset), the Unix
+        /// ms of that suspension: a failed activation returns the account to
+        /// `Suspended` from it rather than to `Disabled`, so it is still asked to set
+        /// OTP up again.
+        suspended_since_ms: Option<u64>,
     },
     /// OTP protects sign-in.
     Active {

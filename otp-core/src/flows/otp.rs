@@ -42,13 +42,19 @@ impl Service<'_> {
             if account.phone.is_none() {
                 return Err(FlowError::PhoneRequired);
             }
-            if matches!(account.otp, OtpState::Active { .. }) {
-                return Err(FlowError::OtpAlreadyActive);
-            }
+            let suspended_since_ms = match account.otp {
+                OtpState::Active { .. } => return Err(FlowError::OtpAlreadyActive),
+                OtpState::Disabled => None,
+                OtpState::Suspended { since_ms } => Some(since_ms),
+                OtpState::Pending {
+                    suspended_since_ms, ..
+                } => suspended_since_ms,
+            };
             account.otp = OtpState::Pending {
                 sealed: sealed.clone(),
                 params,
                 expires_ms,
+                suspended_since_ms,
             };
             Ok(account.email.clone())
         })?;
@@ -66,7 +72,8 @@ impl Service<'_> {
     /// Activate the pending secret with the account password and a code from it.
     ///
     /// Any failure but a malformed code discards the pending secret
-    /// (`ActivationFailed`); the matched step is recorded so the same code cannot
+    /// (`ActivationFailed`) and leaves OTP `disabled`, or `suspended` again when the
+    /// setup followed a suspension; the matched step is recorded so the same code cannot
     /// be used again for sign-in.
     pub fn activate_otp(
         &self,
@@ -97,10 +104,17 @@ impl Service<'_> {
                 sealed,
                 params,
                 expires_ms,
+                suspended_since_ms,
             } = &account.otp
             else {
                 return Err(FlowError::NoPendingSetup);
             };
+            // Where a failed activation leaves the account: the pending secret is
+            // discarded, a suspension stays a suspension (DESIGN flow 5: the next
+            // sign-in still leads to a fresh activation).
+            let discarded = suspended_since_ms.map_or(OtpState::Disabled, |since_ms| {
+                OtpState::Suspended { since_ms }
+            });
             let failure = if *expires_ms <= now_ms {
                 Some(ActivationFailure::Expired)
             } else if !password_ok {
@@ -109,7 +123,7 @@ impl Service<'_> {
                 None
             };
             if let Some(reason) = failure {
-                account.otp = OtpState::Disabled;
+                account.otp = discarded;
                 return Err(FlowError::ActivationFailed(reason));
             }
             let bytes = self
@@ -130,7 +144,7 @@ impl Service<'_> {
                     Ok(())
                 }
                 Err(_) => {
-                    account.otp = OtpState::Disabled;
+                    account.otp = discarded;
                     lock_started = self.code_failed(account);
                     Err(FlowError::ActivationFailed(ActivationFailure::WrongCode))
                 }
