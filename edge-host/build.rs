@@ -5,7 +5,7 @@
 //!
 //! 1. finds that crate's directory with `cargo metadata` on this workspace (or takes it
 //!    from `EDGE_HOST_SPIN_SDK_DIR`, an escape hatch for unusual setups);
-//! 2. copies the WIT packages edge-host implements (`fermyon:spin` key-value and
+//! 2. copies the WIT packages edge-host implements (`fermyon:spin`
 //!    variables, `wasi:keyvalue@0.2.0-draft2`, `wasi:config@0.2.0-draft-2024-09-27`) into
 //!    `OUT_DIR/wit`, next to a small world that imports them;
 //! 3. writes `OUT_DIR/bindings.rs`, a `wasmtime::component::bindgen!` call on that
@@ -25,13 +25,13 @@ const SPIN_SDK_VERSION: &str = "5.2.0";
 /// `(directory under spin-sdk's wit/deps, files to take, package line to prepend)`.
 ///
 /// The `fermyon:spin@2.0.0` directory also holds interfaces edge-host does not provide
-/// (redis, mysql, llm, ...) and a world that pulls in all of WASI, so only the two files
-/// needed are taken and the package line (which lives in that directory's world.wit) is
-/// written in front of them.
+/// (key-value, redis, mysql, llm, ...) and a world that pulls in all of WASI, so only the
+/// file needed is taken and the package line (which lives in that directory's world.wit)
+/// is written in front of it.
 const PACKAGES: &[(&str, &[&str], Option<&str>)] = &[
     (
         "spin@2.0.0",
-        &["key-value.wit", "variables.wit"],
+        &["variables.wit"],
         Some("package fermyon:spin@2.0.0;"),
     ),
     (
@@ -57,7 +57,6 @@ const HOST_WORLD: &str = "package otp-edge:host;
 
 /// Everything edge-host implements itself; WASI and WASI HTTP come from wasmtime-wasi.
 world spin-imports {
-    import fermyon:spin/key-value@2.0.0;
     import fermyon:spin/variables@2.0.0;
     import wasi:keyvalue/store@0.2.0-draft2;
     import wasi:keyvalue/atomics@0.2.0-draft2;
@@ -72,7 +71,6 @@ const BINDGEN: &str = r#"wasmtime::component::bindgen!({
     world: "otp-edge:host/spin-imports",
     imports: { default: async | trappable },
     with: {
-        "fermyon:spin/key-value.store": crate::spin_kv::SpinStore,
         "wasi:keyvalue/store.bucket": crate::wasi_kv::Bucket,
         "wasi:keyvalue/atomics.cas": crate::wasi_kv::Cas,
     },

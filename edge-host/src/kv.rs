@@ -59,6 +59,9 @@ pub enum CasOutcome {
     },
 }
 
+/// The table (shared with the benchmark's state writer, which includes the same file).
+const SCHEMA: &str = include_str!("schema.sql");
+
 /// The SQLite key-value store shared by all requests.
 pub struct KvStore {
     conn: Mutex<Connection>,
@@ -80,15 +83,8 @@ impl KvStore {
         conn.busy_timeout(Duration::from_secs(5))?;
         // In-memory databases answer "memory" here; that is fine.
         let _mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))?;
-        conn.execute_batch(
-            "PRAGMA synchronous=FULL;
-             CREATE TABLE IF NOT EXISTS spin_key_value (
-                 store TEXT NOT NULL,
-                 key   TEXT NOT NULL,
-                 value BLOB NOT NULL,
-                 PRIMARY KEY (store, key)
-             );",
-        )?;
+        conn.execute_batch("PRAGMA synchronous=FULL;")?;
+        conn.execute_batch(SCHEMA)?;
         Ok(Self {
             conn: Mutex::new(conn),
         })
@@ -130,7 +126,8 @@ impl KvStore {
             .exists(params![store, key])?)
     }
 
-    /// All keys of `store`, sorted.
+    /// All keys of `store`, sorted (the tests' view of a store).
+    #[cfg(test)]
     pub fn keys(&self, store: &str) -> Result<Vec<String>, KvError> {
         let conn = self.conn();
         let mut stmt =

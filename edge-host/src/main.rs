@@ -2,9 +2,10 @@
 //!
 //! Runs the very `.wasm` that production runs on Spin: wasmtime with WASI 0.2 and WASI
 //! HTTP, plus host implementations of the Spin interfaces the component imports —
-//! key-value (`fermyon:spin/key-value@2.0.0` and `wasi:keyvalue@0.2.0-draft2` store,
-//! atomics and batch, stored in SQLite like Spin's default store) and variables
-//! (`fermyon:spin/variables@2.0.0`, and the same values as `wasi:config/store`).
+//! key-value (`wasi:keyvalue@0.2.0-draft2` store, atomics and batch, stored in SQLite
+//! like Spin's default store) and variables (`fermyon:spin/variables@2.0.0`, and the
+//! same values as `wasi:config/store`). Spin's older `fermyon:spin/key-value` is not
+//! provided: edge-api does not import it (it needs compare-and-swap).
 //! Requests under `/api/` go to the component; everything else is served from the web
 //! directory; `GET /_dev/outbox` lists the development outbox.
 //!
@@ -39,7 +40,6 @@ mod kv;
 mod outbox;
 mod runtime;
 mod server;
-mod spin_kv;
 mod spin_vars;
 mod statics;
 #[cfg(test)]

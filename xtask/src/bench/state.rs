@@ -122,23 +122,18 @@ pub fn prepare_sign_ins(
     Ok(bodies)
 }
 
-/// Opens (creating) the database with edge-host's pragmas and table (edge-host/src/kv.rs).
+/// edge-host's key-value table, from the file edge-host itself creates it with.
+const SCHEMA: &str = include_str!("../../../edge-host/src/schema.sql");
+
+/// Opens (creating) the database in WAL mode, as edge-host keeps it, with its table.
 fn open(path: &Path) -> Result<Connection> {
     let sqlite = |e: rusqlite::Error| Error::Project(format!("{}: {e}", path.display()));
     let conn = Connection::open(path).map_err(sqlite)?;
     let _mode: String = conn
         .query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))
         .map_err(sqlite)?;
-    conn.execute_batch(
-        "PRAGMA synchronous=FULL;
-         CREATE TABLE IF NOT EXISTS spin_key_value (
-             store TEXT NOT NULL,
-             key   TEXT NOT NULL,
-             value BLOB NOT NULL,
-             PRIMARY KEY (store, key)
-         );",
-    )
-    .map_err(sqlite)?;
+    conn.execute_batch(&format!("PRAGMA synchronous=FULL;\n{SCHEMA}"))
+        .map_err(sqlite)?;
     Ok(conn)
 }
 
