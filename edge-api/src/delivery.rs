@@ -1,65 +1,20 @@
 //! Delivery of what the flows queued, after the response is sent (so answer times do
-//! not depend on whether an e-mail went out), and the choice of providers.
+//! not depend on whether an e-mail went out). Each status it records is a fresh
+//! read → decide → write of the account ([`otp_core::flows`]), never a write against
+//! what the request saw.
 
-use crate::providers::dev::{DevCaptcha, DevOutbox};
-use crate::providers::postmark::Postmark;
-use crate::providers::siteverify::Siteverify;
-use crate::providers::twilio::Twilio;
-use crate::providers::{CaptchaVerifier, EmailSender, ProviderSettings, SmsSender};
-use crate::routes::{Platform, config, provider_settings};
-use otp_core::config::{Delivery, ServiceConfig};
+use crate::context::{Platform, config, provider_settings, providers_for};
+use otp_core::client::ClientAddress;
 use otp_core::flows::Service;
 use otp_core::ports::Message;
 
-/// The providers of one request.
-pub struct Providers<'a> {
-    /// E-mail.
-    pub email: Box<dyn EmailSender + 'a>,
-    /// Text messages.
-    pub sms: Box<dyn SmsSender + 'a>,
-    /// CAPTCHA.
-    pub captcha: Box<dyn CaptchaVerifier + 'a>,
-}
-
-/// Real providers, or the development ones when [`Delivery::Development`].
-pub fn providers_for<'a>(
-    config: &ServiceConfig,
-    settings: &'a ProviderSettings,
-    platform: &'a Platform,
-) -> Providers<'a> {
-    match config.delivery {
-        Delivery::Development => {
-            let outbox = || DevOutbox {
-                store: platform.dev_outbox,
-                clock: platform.clock,
-                rng: platform.rng,
-            };
-            Providers {
-                email: Box::new(outbox()),
-                sms: Box::new(outbox()),
-                captcha: Box::new(DevCaptcha),
-            }
-        }
-        Delivery::Providers => Providers {
-            email: Box::new(Postmark {
-                settings,
-                transport: platform.transport,
-            }),
-            sms: Box::new(Twilio {
-                settings,
-                transport: platform.transport,
-            }),
-            captcha: Box::new(Siteverify {
-                settings,
-                transport: platform.transport,
-            }),
-        },
-    }
-}
-
 /// Deliver `messages`; failures are logged (without content) and, for text messages,
 /// recorded as the link's delivery status so the recovery page can offer a resend.
-pub async fn deliver(platform: &Platform<'_>, client: Option<String>, messages: Vec<Message>) {
+pub async fn deliver(
+    platform: &Platform<'_>,
+    client: Option<ClientAddress>,
+    messages: Vec<Message>,
+) {
     if messages.is_empty() {
         return;
     }

@@ -14,10 +14,13 @@
 //! - `fermyon:spin/variables@2.0.0`: configuration (Spin variables, see
 //!   [`otp_core::config`]).
 //!
-//! Module map: [`request`] (what came in), [`response`] (what goes out, error mapping),
+//! Module map: [`request`] (what came in), [`context`] (what a request runs with:
+//! platform, configuration, client address, providers, flows), [`response`] (what goes
+//! out, error mapping),
 //! [`wire`] (JSON bodies), [`routes`] (the table and handlers), and, in the component
 //! only, `platform` (Spin key-value, clock, variables, the entry point).
 
+pub mod context;
 pub mod delivery;
 pub mod providers;
 pub mod request;

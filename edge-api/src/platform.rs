@@ -2,10 +2,11 @@
 //! key-value store (`wasi:keyvalue` store + atomics), wall clock, WASI random, Spin
 //! variables and outbound HTTP. Only built for wasm32.
 
+use crate::context::{self, Platform};
 use crate::delivery;
 use crate::providers::{BoxFuture, HttpCall, HttpReply, ProviderError, Transport};
 use crate::request::{ApiRequest, MAX_BODY_BYTES};
-use crate::routes::{self, Platform};
+use crate::routes;
 use futures::StreamExt;
 use otp_core::memory::MemoryOutbox;
 use otp_core::ports::{Clock, OsRng, Store, StoreError};
@@ -45,6 +46,8 @@ impl Store for SpinStore {
         expected: Option<&[u8]>,
         new: &[u8],
     ) -> Result<bool, StoreError> {
+        // The answer is a hint (Spin's Redis store answers `cas-failed` after every
+        // swap): otp-core reads back to learn whether the write happened.
         let cas = atomics::Cas::new(&self.0, key).map_err(unavailable)?;
         if cas.current().map_err(unavailable)?.as_deref() != expected {
             return Ok(false);
@@ -54,6 +57,9 @@ impl Store for SpinStore {
             Err(atomics::CasError::CasFailed(_)) => Ok(false),
             Err(atomics::CasError::StoreError(e)) => Err(unavailable(e)),
         }
+    }
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
+        atomics::increment(&self.0, key, delta).map_err(unavailable)
     }
 }
 
@@ -73,6 +79,9 @@ impl Store for NoStore {
     fn compare_and_swap(&self, _: &str, _: Option<&[u8]>, _: &[u8]) -> Result<bool, StoreError> {
         Err(StoreError::Unavailable(self.0.clone()))
     }
+    fn increment(&self, _: &str, _: i64) -> Result<i64, StoreError> {
+        Err(StoreError::Unavailable(self.0.clone()))
+    }
 }
 
 fn open(label: &str) -> Box<dyn Store> {
@@ -90,6 +99,10 @@ impl Clock for WallClock {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis() as u64)
             .unwrap_or(0)
+    }
+    fn pause_ms(&self, ms: u64) {
+        // WASI monotonic-clock subscription: the host runs other requests meanwhile.
+        std::thread::sleep(std::time::Duration::from_millis(ms));
     }
 }
 
@@ -202,5 +215,8 @@ async fn handle(req: IncomingRequest, response_out: ResponseOutparam) {
         eprintln!("edge-api: response not sent: {e:?}");
     }
     // The response is complete; e-mails and text messages go out now.
-    delivery::deliver(&platform, request.client_ip(), outbox.take()).await;
+    let client = context::config(&platform)
+        .ok()
+        .and_then(|config| context::client(&request, &config));
+    delivery::deliver(&platform, client, outbox.take()).await;
 }

@@ -1,6 +1,7 @@
 //! What came in: method, path, headers and a size-limited body, independent of Spin.
 
 use crate::response::ApiError;
+use otp_core::client::ClientAddress;
 use serde::de::DeserializeOwned;
 
 /// Largest request body accepted, in bytes (16 KiB).
@@ -41,27 +42,51 @@ impl ApiRequest {
             .map(|(_, value)| value.trim())
     }
 
-    /// The client's IP address as the platform reports it (`spin-client-addr`).
-    pub fn client_ip(&self) -> Option<String> {
-        let addr = self.header("spin-client-addr")?;
+    /// Every value of a (lower-case) header, in the order received.
+    pub fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers
+            .iter()
+            .filter(move |(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A header the platform adds (`spin-client-addr`, `spin-full-url`, …): its *last*
+    /// value. Spin builds the component's request headers as the client's headers
+    /// first and then its own, appended (`crates/trigger-http/src/wasi.rs`:
+    /// `prepare_request_headers`, then `HeaderMap::extend`, from v3.1 on), so a client
+    /// that sends `spin-client-addr` itself only puts a value in front of Spin's.
+    /// edge-host hands headers over the same way.
+    pub fn platform_header<'a>(&'a self, name: &'a str) -> Option<&'a str> {
+        self.header_values(name).last()
+    }
+
+    /// The address of the connection, as the platform reports it
+    /// (`spin-client-addr`, `IP:port` or `[IPv6]:port`).
+    pub fn peer(&self) -> Option<ClientAddress> {
+        let addr = self.platform_header("spin-client-addr")?.trim();
         let ip = match addr.rsplit_once(':') {
-            Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
+            Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !host.is_empty() => {
+                host
+            }
             _ => addr,
         };
-        Some(ip.trim_start_matches('[').trim_end_matches(']').to_owned())
+        ClientAddress::parse(ip).or_else(|| ClientAddress::parse(addr))
     }
 
     /// Refuse a cross-origin state change: when an `Origin` header is present it must
-    /// equal the origin of the URL the platform received (`spin-full-url`). Requests
-    /// without `Origin` (non-browser clients) pass; browsers always send it on POST,
-    /// PUT and DELETE, and the session cookie is `SameSite=Strict` besides.
-    pub fn check_same_origin(&self) -> Result<(), ApiError> {
+    /// be exactly the origin (scheme, host, port) of `public_base_url` — not the URL
+    /// the platform received, whose scheme behind a TLS-terminating proxy is the
+    /// proxy's plain `http`. Requests without `Origin` (non-browser clients) pass;
+    /// browsers always send it on POST, PUT and DELETE, and the session cookie is
+    /// `SameSite=Strict` besides.
+    ///
+    /// Errors: 403 `cross_origin`.
+    pub fn check_same_origin(&self, public_base_url: &str) -> Result<(), ApiError> {
         let Some(origin) = self.header("origin") else {
             return Ok(());
         };
-        let own = self.header("spin-full-url").and_then(origin_of);
-        match own {
-            Some(own) if own.eq_ignore_ascii_case(origin) => Ok(()),
+        match origin_of(public_base_url) {
+            Some(own) if own.eq_ignore_ascii_case(origin.trim()) => Ok(()),
             _ => Err(ApiError::CrossOrigin),
         }
     }
@@ -121,9 +146,17 @@ impl ApiRequest {
     }
 }
 
-/// `scheme://host[:port]` of an absolute URL.
+/// `scheme://host[:port]` of an absolute URL, as a browser writes it in `Origin`
+/// (the scheme's default port left out; RFC 6454 §6.1).
 fn origin_of(url: &str) -> Option<String> {
     let (scheme, rest) = url.split_once("://")?;
     let authority = rest.split(['/', '?', '#']).next()?;
+    let authority = match (
+        scheme.to_ascii_lowercase().as_str(),
+        authority.rsplit_once(':'),
+    ) {
+        ("https", Some((host, "443"))) | ("http", Some((host, "80"))) => host,
+        _ => authority,
+    };
     Some(format!("{scheme}://{authority}"))
 }

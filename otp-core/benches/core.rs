@@ -4,19 +4,16 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use hmac_ref::{Hmac, Mac};
+use otp_core::account::AUDIT_KEEP;
+use otp_core::client::ClientAddress;
 use otp_core::code;
-use otp_core::config::{CHALLENGE_TTL_MS, ServiceConfig};
-use otp_core::flows::{Account, OtpState, Service};
-use otp_core::identity::{Email, Phone};
+use otp_core::config::ServiceConfig;
+use otp_core::flows::Service;
 use otp_core::memory::{FixedClock, MemoryOutbox, MemoryStore};
 use otp_core::password;
-use otp_core::ports::{OsRng, Store};
-use otp_core::records::{
-    self, AccountRecord, AuditEntryRecord, AuditRecord, ChallengeRecord, EmailIndexRecord,
-};
+use otp_core::ports::OsRng;
 use otp_core::seal::{KeyRing, SealPurpose};
 use otp_core::secret::SharedSecret;
-use otp_core::tokens::Token;
 use otp_core::totp::{self, TotpParams};
 use std::hint::black_box;
 
@@ -73,14 +70,13 @@ fn primitives(c: &mut Criterion) {
     group.finish();
 }
 
-/// The OTP step of sign-in natively (in-memory store), on the same state as the
-/// edge-host load of `cargo xtask bench`: before each iteration (untimed) an account with
-/// active OTP (last accepted step = current − 2), its e-mail index and a fresh challenge
-/// are written; the iteration is `sign_in_otp` — challenge lookup, address gate, account
-/// compare-and-swap, open the sealed secret, verify and consume the step, delete the
-/// challenge, create the session, append to the audit log. `native/otp_step` starts from
-/// an empty audit log (a fresh account, as the edge load); `…_100_audit_events` from a
-/// full one (the audit log keeps the last 100 events, decoded and re-encoded each time).
+/// The whole sign-in OTP step natively over the in-memory store: read the account,
+/// open the sealed secret, verify and consume the step, spend the challenge, open the
+/// session, append the audit event, write the record once and read it back.
+/// `native/otp_step` starts from a fresh account (as the edge load);
+/// `native/otp_step_full_history` from one whose audit log is full
+/// ([`otp_core::account::AUDIT_KEEP`] events) and that has other sessions open. Each
+/// sign-in is prepared by the flows (`fixture_sign_in`), outside the measurement.
 fn otp_step(c: &mut Criterion) {
     let config =
         ServiceConfig::from_variables(|n| (n == "seal_keys").then(|| SEAL_KEYS.to_owned()))
@@ -95,84 +91,37 @@ fn otp_step(c: &mut Criterion) {
         rng: &OsRng,
         outbox: &outbox,
         config: &config,
-        client: Some("127.0.0.1".to_owned()),
+        client: ClientAddress::parse("127.0.0.1"),
     };
     let params = TotpParams::default();
-    let step = params.step_at(now_ms / 1000).unwrap();
-    let secret = SharedSecret::from_bytes((1..=20).collect()).unwrap();
-    let code = params.code_for_step(&secret, step).unwrap();
-    let id = "0123456789abcdef0123456789abcdef";
-    let email = Email::parse("bench@example.com").unwrap();
-    let account = Account {
-        id: id.to_owned(),
-        email: email.clone(),
-        password_phc: password::hash(&OsRng, "correct horse battery").unwrap(),
-        phone: Some(Phone::parse("+12025550143").unwrap()),
-        otp: OtpState::Active {
-            sealed: config
-                .keys
-                .seal(&OsRng, SealPurpose::TotpSecret, id, secret.as_bytes())
-                .unwrap(),
-            params,
-            activated_ms: now_ms - 86_400_000,
-            last_step: step - 2,
-        },
-        created_ms: now_ms - 86_400_000,
-        code_throttle: Default::default(),
-    };
-    let account_bytes = records::encode(&AccountRecord::from_domain(&account));
-    store
-        .set(
-            &records::email_key(&email),
-            &records::encode(&EmailIndexRecord {
-                v: records::VERSION,
-                account_id: id.to_owned(),
-            }),
-        )
-        .unwrap();
-    let full_log = records::encode(&AuditRecord {
-        v: records::VERSION,
-        events: (0..records::AUDIT_KEEP as u64)
-            .map(|i| AuditEntryRecord {
-                at_ms: now_ms - 1_000_000 + i,
-                event: "signed_in".to_owned(),
-                client: Some("203.0.113.7".to_owned()),
-                detail: None,
-            })
-            .collect(),
-    });
+    let phc = password::hash(&OsRng, "correct horse battery").unwrap();
+    let mut n = 0u64;
     let mut group = c.benchmark_group("native");
-    for (name, audit_log) in [
-        ("otp_step", None),
-        ("otp_step_100_audit_events", Some(&full_log)),
-    ] {
+    for (name, history) in [("otp_step", false), ("otp_step_full_history", true)] {
         group.bench_function(name, |b| {
             b.iter_batched(
                 || {
-                    // A fresh sign-in: the account as prepared, its audit log, a challenge.
-                    store
-                        .set(&records::account_key(id), &account_bytes)
-                        .unwrap();
-                    match audit_log {
-                        Some(log) => store.set(&records::audit_key(id), log).unwrap(),
-                        None => store.delete(&records::audit_key(id)).unwrap(),
+                    n += 1;
+                    clock.set(now_ms - 60_000);
+                    let email = format!("bench-{n}@example.com");
+                    let (challenge, secret) =
+                        svc.fixture_sign_in(&email, &phc, "+12025550143").unwrap();
+                    if history {
+                        let id = challenge.split('.').next().unwrap().to_owned();
+                        for i in 0..AUDIT_KEEP {
+                            let phone = if i % 2 == 0 {
+                                "+12025550144"
+                            } else {
+                                "+12025550143"
+                            };
+                            svc.set_phone(&id, phone).unwrap();
+                        }
                     }
-                    let token = Token::generate(&OsRng).unwrap();
-                    let challenge = ChallengeRecord {
-                        v: records::VERSION,
-                        account_id: id.to_owned(),
-                        expires_ms: now_ms + CHALLENGE_TTL_MS,
-                        failures: 0,
-                    };
-                    store
-                        .set(
-                            &records::challenge_key(&token.hash_hex()),
-                            &records::encode(&challenge),
-                        )
-                        .unwrap();
-                    token
+                    clock.set(now_ms);
+                    let code = params.code_at(&secret, now_ms / 1000).unwrap();
+                    (challenge, code)
                 },
-                |token| black_box(svc.sign_in_otp(token.as_str(), &code).unwrap()),
+                |(challenge, code)| black_box(svc.sign_in_otp(&challenge, &code).unwrap()),
                 criterion::BatchSize::PerIteration,
             )
         });

@@ -7,6 +7,7 @@
 //! | `public_base_url` | origin of the portal, for links in e-mails | `http://127.0.0.1:3000` |
 //! | `admin_token` (secret) | bearer token of the support reset endpoint | unset: endpoint off |
 //! | `email_provider_url`, `sms_provider_url`, `captcha_verify_url` | providers | unset |
+//! | `trusted_proxies` | CIDR list of proxies whose `X-Forwarded-For` is believed, see [`crate::client::TrustedProxies`] | empty: none |
 //!
 //! **Development delivery** (e-mails and text messages to the development outbox, a
 //! CAPTCHA that accepts only the documented test token) is on exactly when no provider
@@ -17,6 +18,7 @@
 //! A missing or invalid required variable is a server fault (the operator's), reported
 //! as [`ConfigError`] without echoing any secret value.
 
+use crate::client::{ProxyListError, TrustedProxies};
 use crate::seal::{KeyRing, KeyRingError};
 use crate::tokens::SecretString;
 use crate::totp::TotpParams;
@@ -56,6 +58,9 @@ pub enum ConfigError {
     /// Only some providers configured.
     #[error("email_provider_url, sms_provider_url and captcha_verify_url must be set together")]
     ProvidersPartial,
+    /// `trusted_proxies` holds something that is not a CIDR block.
+    #[error(transparent)]
+    TrustedProxies(#[from] ProxyListError),
 }
 
 /// Default `public_base_url`.
@@ -117,12 +122,15 @@ pub struct ServiceConfig {
     pub issuer: Issuer,
     /// TOTP parameters for new activations.
     pub totp: TotpParams,
-    /// Origin of the portal, without a trailing `/`.
+    /// Origin of the portal, without a trailing `/`: links in e-mails, and the only
+    /// `Origin` a state-changing request may come from.
     pub public_base_url: String,
     /// Support's bearer token; `None` turns the reset endpoint off.
     pub admin_token: Option<SecretString>,
     /// Delivery mode.
     pub delivery: Delivery,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl ServiceConfig {
@@ -161,6 +169,7 @@ impl ServiceConfig {
                 .filter(|v| !v.trim().is_empty())
                 .map(SecretString::new),
             delivery,
+            trusted_proxies: TrustedProxies::parse(&get("trusted_proxies").unwrap_or_default())?,
         })
     }
 }

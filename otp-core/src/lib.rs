@@ -16,8 +16,10 @@
 //! - [`seal`] — AES-256-GCM sealing with a rotating key ring.
 //! - [`password`] — argon2id password hashes.
 //! - [`identity`] — e-mail addresses and E.164 phone numbers.
-//! - [`ports`] — the small traits the flows run over: key-value store, clock, randomness.
-//! - [`records`] — the versioned records kept in the key-value store.
+//! - [`ports`] — the small traits the flows run over, and the key-value store contract.
+//! - [`account`] — the domain types of an account (private fields).
+//! - [`records`] — the versioned records kept in the key-value store (and release 1's).
+//! - [`client`] — client addresses (IPv6 per /64) and trusted proxies.
 //! - [`throttle`] — the limits on guessing codes and passwords.
 //! - [`flows`] — registration, sign-in, OTP setup/activation/deactivation.
 //! - [`memory`] — an in-memory store for tests and native benchmarks.
@@ -32,6 +34,10 @@ pub mod totp;
 #[cfg(feature = "otpauth")]
 pub mod uri;
 
+#[cfg(feature = "server")]
+pub mod account;
+#[cfg(feature = "server")]
+pub mod client;
 #[cfg(feature = "server")]
 pub mod config;
 #[cfg(feature = "server")]

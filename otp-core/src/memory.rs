@@ -57,6 +57,14 @@ impl Store for MemoryStore {
         map.insert(key.to_owned(), new.to_vec());
         Ok(true)
     }
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
+        let mut map = self.lock();
+        let value = crate::ports::read_counter(map.get(key).map(Vec::as_slice))?
+            .checked_add(delta)
+            .ok_or_else(|| StoreError::Corrupt("counter overflow".into()))?;
+        map.insert(key.to_owned(), value.to_le_bytes().to_vec());
+        Ok(value)
+    }
 }
 
 /// A clock that shows what it is set to (Unix ms).

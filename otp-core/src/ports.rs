@@ -12,13 +12,41 @@ pub enum StoreError {
     Corrupt(String),
 }
 
-/// A key-value store with compare-and-swap, like Spin's key-value store with
-/// `wasi:keyvalue/atomics` (DESIGN.md; Spin docs "Key Value Store").
+/// The key-value operations the flows use, and what each flow may rely on — written for
+/// the stores as they really behave, not as documented (Spin docs "Key Value Store";
+/// Spin's `crates/key-value-spin` and `crates/key-value-redis`, identical from v3.0 to
+/// v4.1; edge-host's SQLite store).
 ///
-/// Consistency required of the backend: `compare_and_swap` is linearizable per key —
-/// among concurrent swaps expecting the same value, at most one succeeds. Spin's SQLite
-/// store and edge-host give this; an eventually consistent backend does not and must not
-/// be used.
+/// # Guarantees the flows rely on (checked by `otp-core/tests/store_contract.rs` against
+/// every backend in the test run)
+///
+/// - **G1 read-your-write:** after `set`, `compare_and_swap` or `increment` returned, a
+///   `get` of that key from any instance sees that value or a later one.
+/// - **G2 atomic increment:** `increment` is atomic per key; concurrent increments of
+///   one key return distinct values and none is lost (Spin SQLite: one locked
+///   connection; Spin Redis: `INCRBY`; edge-host: one transaction). An absent key
+///   counts as 0.
+/// - **G3 conditional write of an existing key:** `compare_and_swap(key, Some(old), new)`
+///   writes only while the stored bytes equal `old` (Spin SQLite: `UPDATE … WHERE
+///   value = old`; Redis: `WATCH`/`MULTI`/`EXEC`; edge-host: one transaction).
+///
+/// # What the flows do **not** rely on
+///
+/// - The *answer* of `compare_and_swap`: Spin's Redis store answers `cas-failed` after
+///   every swap, committed or not (it sends `UNWATCH key`, which Redis refuses), and
+///   would answer success for an `EXEC` a competing writer aborted. So every
+///   conditional write carries a unique operation id inside the record and is followed
+///   by a read-back: the write happened exactly when the record read back holds that id
+///   ([`crate::flows`] `commit`).
+/// - `compare_and_swap(key, None, …)` (create if absent): Spin's SQLite store turns it
+///   into an unconditional upsert, so two creators both "win". Records are created
+///   either under a fresh random key nobody else can know (accounts) or after winning
+///   an `increment` claim (the e-mail index, [`crate::records::email_claim_key`]).
+/// - Byte equality meaning "unchanged" (ABA): every account record carries a revision
+///   number that grows with each write.
+/// - `increment` on a key that holds anything but a counter: Spin's SQLite store panics
+///   in the host (and poisons its connection lock) when the stored value is not 8 bytes.
+///   Counter keys (`count/…`) hold nothing else.
 pub trait Store {
     /// The value at `key`, if any.
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
@@ -26,20 +54,52 @@ pub trait Store {
     fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError>;
     /// Remove `key` (absent is not an error).
     fn delete(&self, key: &str) -> Result<(), StoreError>;
-    /// Atomically set `key` to `new` if its current value equals `expected` (`None`:
-    /// absent). `Ok(false)` when another writer got there first.
+    /// Set `key` to `new` if its current value equals `expected` (`None`: absent). The
+    /// answer (`Ok(true)`: written, `Ok(false)`: another writer got there first) is a
+    /// hint only — see the trait docs; callers verify by reading back.
     fn compare_and_swap(
         &self,
         key: &str,
         expected: Option<&[u8]>,
         new: &[u8],
     ) -> Result<bool, StoreError>;
+    /// Atomically add `delta` to the counter at `key` (absent: 0) and return the new
+    /// value (guarantee G2).
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError>;
+}
+
+/// The value of a counter as `get` returns it: Spin's SQLite store and edge-host keep
+/// 8 bytes little-endian `i64`, Spin's Redis store ASCII decimal (what `INCRBY` keeps).
+/// Absent is 0. An 8-byte value of ASCII digits would be a count over 3.4 × 10^18, so
+/// the two forms cannot be confused.
+pub fn read_counter(bytes: Option<&[u8]>) -> Result<i64, StoreError> {
+    let Some(bytes) = bytes else { return Ok(0) };
+    let decimal = !bytes.is_empty()
+        && bytes
+            .iter()
+            .enumerate()
+            .all(|(i, b)| b.is_ascii_digit() || (i == 0 && *b == b'-'));
+    if decimal {
+        return std::str::from_utf8(bytes)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| StoreError::Corrupt("counter out of range".into()));
+    }
+    let le: [u8; 8] = bytes
+        .try_into()
+        .map_err(|_| StoreError::Corrupt("counter is neither 8 bytes nor decimal".into()))?;
+    Ok(i64::from_le_bytes(le))
 }
 
 /// Wall-clock time.
 pub trait Clock {
     /// Milliseconds since the Unix epoch.
     fn now_ms(&self) -> u64;
+    /// Wait about `ms` milliseconds (between rounds of a contended write). The default
+    /// does not wait (test clocks).
+    fn pause_ms(&self, ms: u64) {
+        let _ = ms;
+    }
 }
 
 /// The randomness source could not deliver.

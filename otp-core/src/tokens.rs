@@ -1,4 +1,4 @@
-//! Bearer tokens: session cookies, sign-in challenges (and later recovery links).
+//! Bearer tokens: session cookies, sign-in challenges and recovery links.
 //!
 //! A token is 32 random bytes (256 bits) shown to the client as unpadded base64url
 //! (43 characters). Only `SHA-256(token)` in hex is stored, used as the key, so a leaked
@@ -89,5 +89,89 @@ impl SecretString {
             &Sha256::digest(self.0.as_bytes()),
             &Sha256::digest(presented.as_bytes()),
         )
+    }
+}
+
+/// A token bound to an account (sessions, sign-in challenges, recovery links):
+/// `{account id}.{43 base64url characters}`. The account id is not secret; it tells
+/// the flows which one record to read. Only `SHA-256` of the secret part is kept, inside
+/// that account's record.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccountToken {
+    account_id: String,
+    secret: Token,
+    client: String,
+}
+
+impl core::fmt::Debug for AccountToken {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("AccountToken(redacted)")
+    }
+}
+
+fn is_account_id(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+impl AccountToken {
+    /// A fresh token for `account_id`.
+    pub fn generate(rng: &dyn Rng, account_id: &str) -> Result<AccountToken, RngError> {
+        Ok(AccountToken::new(
+            account_id.to_owned(),
+            Token::generate(rng)?,
+        ))
+    }
+
+    fn new(account_id: String, secret: Token) -> AccountToken {
+        let client = format!("{account_id}.{}", secret.as_str());
+        AccountToken {
+            account_id,
+            secret,
+            client,
+        }
+    }
+
+    /// The client-facing form.
+    pub fn as_str(&self) -> &str {
+        &self.client
+    }
+
+    /// The client-facing form, owned.
+    pub fn to_client(&self) -> String {
+        self.client.clone()
+    }
+
+    /// Whose token.
+    pub fn account_id(&self) -> &str {
+        &self.account_id
+    }
+
+    /// Hex SHA-256 of the secret part: what the account record keeps.
+    pub fn hash_hex(&self) -> String {
+        self.secret.hash_hex()
+    }
+}
+
+/// A token a client sent back: this release's [`AccountToken`], or a release-1 token
+/// (43 characters, stored under its own key; [`crate::records::v1`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientToken {
+    /// `{account id}.{secret}`.
+    Bound(AccountToken),
+    /// A release-1 token.
+    Legacy(Token),
+}
+
+impl ClientToken {
+    /// Accept a token of either shape; `None` for anything that can never match.
+    pub fn parse(s: &str) -> Option<ClientToken> {
+        match s.split_once('.') {
+            Some((id, secret)) if is_account_id(id) => Some(ClientToken::Bound(AccountToken::new(
+                id.to_owned(),
+                Token::from_client(secret)?,
+            ))),
+            Some(_) => None,
+            None => Token::from_client(s).map(ClientToken::Legacy),
+        }
     }
 }

@@ -19,7 +19,7 @@ fn session_cookie(token: &str, max_age_s: u64) -> String {
     )
 }
 
-fn signed_in_response(token: &otp_core::tokens::Token) -> ApiResponse {
+fn signed_in_response(token: &otp_core::tokens::AccountToken) -> ApiResponse {
     ApiResponse::json(
         200,
         &wire::Status {
@@ -28,7 +28,7 @@ fn signed_in_response(token: &otp_core::tokens::Token) -> ApiResponse {
     )
     .with_header(
         "set-cookie",
-        session_cookie(token.as_str(), SESSION_TTL_MS / 1000),
+        session_cookie(&token.to_client(), SESSION_TTL_MS / 1000),
     )
 }
 
@@ -70,7 +70,7 @@ pub(super) fn sign_in(
                 200,
                 &wire::OtpRequired {
                     status: "otp_required",
-                    challenge: challenge.as_str().to_owned(),
+                    challenge: challenge.to_client(),
                 },
             ),
         })

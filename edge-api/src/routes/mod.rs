@@ -5,31 +5,11 @@
 pub mod account;
 pub mod recovery;
 
-use crate::providers::{ProviderSettings, Transport};
+pub use crate::context::Platform;
+use crate::context::{config, service};
 use crate::request::ApiRequest;
 use crate::response::{ApiError, ApiResponse};
-use otp_core::config::ServiceConfig;
 use otp_core::flows::{FlowError, InternalError, Service};
-use otp_core::ports::{Clock, Outbox, Rng, Store};
-
-/// What the routes need from the platform (Spin in the component, fakes in tests).
-pub struct Platform<'a> {
-    /// Key-value store (`default`).
-    pub store: &'a dyn Store,
-    /// Development outbox store (`dev_outbox`).
-    pub dev_outbox: &'a dyn Store,
-    /// Wall clock.
-    pub clock: &'a dyn Clock,
-    /// CSPRNG.
-    pub rng: &'a dyn Rng,
-    /// Where the flows queue e-mails and text messages; delivered after the response
-    /// ([`crate::delivery`]).
-    pub outbox: &'a dyn Outbox,
-    /// Outbound HTTP.
-    pub transport: &'a dyn Transport,
-    /// Variable lookup (`None` when undefined).
-    pub variables: &'a dyn Fn(&str) -> Option<String>,
-}
 
 /// Path parameters captured by `{}` segments, percent-decoded.
 pub type Params = Vec<String>;
@@ -151,33 +131,6 @@ fn log_internal(req: &ApiRequest, detail: &InternalError) {
     eprintln!("edge-api: {} {path}… failed: {detail}", req.method);
 }
 
-/// The deployment configuration from the variables.
-pub(crate) fn config(platform: &Platform) -> Result<ServiceConfig, ApiError> {
-    ServiceConfig::from_variables(platform.variables)
-        .map_err(|e| ApiError::Flow(FlowError::Internal(e.into())))
-}
-
-/// Provider settings for a configuration.
-pub(crate) fn provider_settings(platform: &Platform, config: &ServiceConfig) -> ProviderSettings {
-    ProviderSettings::from_variables(platform.variables, &config.public_base_url)
-}
-
-/// The flows for this request.
-pub(crate) fn service<'a>(
-    req: &ApiRequest,
-    platform: &'a Platform,
-    config: &'a ServiceConfig,
-) -> Service<'a> {
-    Service {
-        store: platform.store,
-        clock: platform.clock,
-        rng: platform.rng,
-        outbox: platform.outbox,
-        config,
-        client: req.client_ip(),
-    }
-}
-
 /// Run `f` with the flows and the signed-in account's id (401 `not_signed_in`
 /// otherwise); state-changing requests are origin-checked first.
 pub(crate) fn with_account<T>(
@@ -197,9 +150,9 @@ pub(crate) fn with_service<T>(
     platform: &Platform,
     f: impl FnOnce(&Service) -> Result<T, ApiError>,
 ) -> Result<T, ApiError> {
-    if req.method != "GET" {
-        req.check_same_origin()?;
-    }
     let config = config(platform)?;
+    if req.method != "GET" {
+        req.check_same_origin(&config.public_base_url)?;
+    }
     f(&service(req, platform, &config))
 }

@@ -1,7 +1,7 @@
 //! Lost-keychain recovery, the SMS delivery callback and the support reset.
 
-use super::{Params, Platform, config, provider_settings, service, with_service};
-use crate::delivery::providers_for;
+use super::{Params, Platform, with_service};
+use crate::context::{self, config, provider_settings, providers_for, service};
 use crate::providers::dev::TEST_TOKEN;
 use crate::request::ApiRequest;
 use crate::response::{ApiError, ApiResponse};
@@ -71,13 +71,13 @@ pub(super) async fn confirm(
     params: &Params,
 ) -> Result<ApiResponse, ApiError> {
     let body: wire::RecoveryConfirmBody = req.json()?;
-    req.check_same_origin()?;
     let config = config(platform)?;
+    req.check_same_origin(&config.public_base_url)?;
     let svc = service(req, platform, &config);
     svc.recovery_precheck(param(params), &body.code)?;
     let settings = provider_settings(platform, &config);
     let providers = providers_for(&config, &settings, platform);
-    let client = req.client_ip();
+    let client = context::client(req, &config).map(|c| c.to_string());
     let passed = if body.captcha_token.is_empty() || body.captcha_token.len() > 4096 {
         false
     } else {

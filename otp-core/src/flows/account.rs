@@ -1,6 +1,7 @@
 //! Registration, the account view and the phone number (Basic settings).
 
-use super::{Account, AuditEvent, AuditKind, FlowError, OtpState, OtpStatus, Service};
+use super::{AuditEvent, AuditKind, FlowError, OtpStatus, Service};
+use crate::account::{Account, OtpState};
 use crate::identity::{Email, Phone};
 use crate::password;
 use crate::ports::Message;
@@ -52,38 +53,57 @@ impl Service<'_> {
             Some(p) => Some(Phone::parse(p).map_err(|_| FlowError::InvalidPhone)?),
             None => None,
         };
-        let account = Account {
-            id: tokens::random_hex(self.rng, 16)?,
+        let password_phc = password::hash(self.rng, password_input)?;
+        self.register_hashed(email, password_phc, phone)
+    }
+
+    /// Registration once the password is hashed: the account, the claim, the index.
+    pub(super) fn register_hashed(
+        &self,
+        email: Email,
+        password_phc: String,
+        phone: Option<Phone>,
+    ) -> Result<String, FlowError> {
+        let mut account = Account::new(
+            tokens::random_hex(self.rng, 16)?,
             email,
-            password_phc: password::hash(self.rng, password_input)?,
+            password_phc,
             phone,
-            otp: OtpState::Disabled,
-            created_ms: self.now_ms(),
-            code_throttle: Default::default(),
-        };
-        // Write the account, then claim the address atomically. Whoever loses the
-        // claim, now or in a race, leaves no trace and is told the same as a new
-        // registrant.
+            self.now_ms(),
+        );
+        self.event(&mut account, AuditKind::AccountCreated);
+        // Write the account under its fresh random id (nobody else can know the key),
+        // then claim the address with an `increment` — atomic on every store, unlike a
+        // create-if-absent swap (see `ports::Store`) — and only the claim's winner
+        // writes the index. Whoever loses, now or in a race, leaves no trace and is told
+        // the same as a new registrant. (A process killed between the claim and the
+        // index write leaves the address claimed without an account: the address then
+        // behaves as taken until support clears `claim/email/…`.)
+        // Addresses registered by release 1 have an index but no claim counter.
+        if self.find_account_id(&account.email)?.is_some() {
+            self.already_registered_notice(&account.email);
+            return Ok(account.id);
+        }
+        let op = tokens::random_hex(self.rng, 8)?;
         let account_key = records::account_key(&account.id);
-        self.store.set(
-            &account_key,
-            &records::encode(&AccountRecord::from_domain(&account)),
-        )?;
-        let index = EmailIndexRecord {
-            v: records::VERSION,
-            account_id: account.id.clone(),
-        };
-        let claimed = self.store.compare_and_swap(
-            &records::email_key(&account.email),
-            None,
-            &records::encode(&index),
-        )?;
-        if !claimed {
+        let record = AccountRecord::from_domain(&account, 1, vec![op]);
+        self.store.set(&account_key, &records::encode(&record)?)?;
+        let claim = self
+            .store
+            .increment(&records::email_claim_key(&account.email), 1)?;
+        if claim != 1 {
             self.store.delete(&account_key)?;
             self.already_registered_notice(&account.email);
             return Ok(account.id);
         }
-        self.audit(&account.id, AuditKind::AccountCreated)?;
+        let index = EmailIndexRecord {
+            v: records::VERSION_1,
+            account_id: account.id.clone(),
+        };
+        self.store.set(
+            &records::email_key(&account.email),
+            &records::encode(&index)?,
+        )?;
         Ok(account.id)
     }
 
@@ -104,7 +124,7 @@ impl Service<'_> {
         let Some(bytes) = self.store.get(&records::email_key(email))? else {
             return Ok(None);
         };
-        let index: EmailIndexRecord = records::decode(&bytes)?;
+        let index: EmailIndexRecord = records::decode(&bytes, records::VERSION_1)?;
         Ok(Some(index.account_id))
     }
 
@@ -117,7 +137,7 @@ impl Service<'_> {
             OtpState::Active { activated_ms, .. } => Some(activated_ms),
             _ => None,
         };
-        let mut recent_events = self.audit_log(account_id)?;
+        let mut recent_events = account.audit_events();
         recent_events.truncate(RECENT_EVENTS);
         Ok(AccountView {
             email: account.email.as_str().to_owned(),
@@ -133,14 +153,13 @@ impl Service<'_> {
     /// Set or change the phone number (`PUT /api/account/phone`); returns E.164.
     pub fn set_phone(&self, account_id: &str, input: &str) -> Result<String, FlowError> {
         let phone = Phone::parse(input).map_err(|_| FlowError::InvalidPhone)?;
-        let changed = self.update_account(account_id, |account| {
-            let changed = account.phone.as_ref() != Some(&phone);
-            account.phone = Some(phone.clone());
-            Ok(changed)
+        self.update_account(account_id, |account| {
+            if account.phone.as_ref() != Some(&phone) {
+                account.phone = Some(phone.clone());
+                self.event(account, AuditKind::PhoneChanged);
+            }
+            Ok(())
         })?;
-        if changed {
-            self.audit(account_id, AuditKind::PhoneChanged)?;
-        }
         Ok(phone.as_str().to_owned())
     }
 }

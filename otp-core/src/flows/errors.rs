@@ -58,9 +58,6 @@ pub enum InternalError {
     /// Password hashing failed.
     #[error("password hashing failed")]
     PasswordHash,
-    /// Too many concurrent writers on one record.
-    #[error("too much contention on one record")]
-    Contention,
 }
 
 /// Every way a flow can refuse.
@@ -147,6 +144,12 @@ pub enum FlowError {
     /// Too many consecutive failures: refused until recovery or a support reset.
     #[error("too many wrong attempts: use \"I lost my OTP keychain\" or contact support to unlock")]
     LockedOut,
+    /// Other requests kept changing this account while this one tried to (a race
+    /// between requests, not a fault): nothing was changed by this one.
+    #[error(
+        "this account was being changed by other requests at the same moment; nothing was changed, please try again"
+    )]
+    Busy,
     /// The server's fault.
     #[error("something went wrong on our side; nothing was changed, please try again")]
     Internal(#[from] InternalError),
@@ -226,6 +229,7 @@ impl FlowError {
             FlowError::AdminForbidden => "admin_forbidden",
             FlowError::AccountNotFound => "account_not_found",
             FlowError::InvalidReason => "invalid_reason",
+            FlowError::Busy => "busy",
             FlowError::Internal(_) => "internal_error",
         }
     }
@@ -256,7 +260,8 @@ impl FlowError {
             | FlowError::NoPendingSetup
             | FlowError::OtpNotActive
             | FlowError::NoPhoneOnFile
-            | FlowError::SmsCodeRequired => ErrorKind::Conflict,
+            | FlowError::SmsCodeRequired
+            | FlowError::Busy => ErrorKind::Conflict,
             FlowError::TooManyAttempts { .. } | FlowError::LockedOut => ErrorKind::TooManyRequests,
             FlowError::Internal(_) => ErrorKind::Internal,
         }

@@ -1,16 +1,28 @@
-//! Enforcing [`crate::throttle`]: per account (codes, in the account record; passwords,
-//! under the e-mail address so unknown addresses behave the same) and per client
-//! address. Counters change with compare-and-swap, so concurrent failures are never lost.
+//! Enforcing [`crate::throttle`]: per account (codes, inside the account record) and,
+//! under keys of their own, per client address, per phone number and per e-mail address
+//! (passwords, so unknown addresses behave the same).
+//!
+//! The keys of their own are counters changed only by `increment`, the one operation
+//! every store makes atomic (guarantee G2 of [`crate::ports::Store`]), so concurrent
+//! failures are never lost on any backend. A window limit "at most `max` per
+//! `length_ms`" counts in fixed windows `count/{kind}/{subject}/{now / length}` and
+//! refuses while the current and the previous window together hold `max`: any interval
+//! of `length_ms` lies within two consecutive windows, so no interval ever holds more
+//! than `max` (at the cost of refusing for up to two windows after a burst). Counts a
+//! release-1 window record still holds are added while its window lasts.
+//!
+//! A gate is read before the attempt and the failure counted after it, so requests
+//! already in flight when the limit is reached may still be checked: the overshoot is
+//! bounded by the number of concurrent requests from that address.
 
-use super::{Account, AuditKind, FlowError, Service};
-use crate::ports::Message;
-use crate::records::{self, CounterRecord, Versioned};
+use super::{Account, FlowError, Service};
+use crate::identity::Email;
+use crate::ports::{Message, read_counter};
+use crate::records::{self, PasswordFailureRecord, v1};
 use crate::throttle::{
-    ADDRESS_FAILURES, CODE_FREE_FAILURES, FailureCounter, Limit, PASSWORD_FREE_FAILURES, Verdict,
-    Window,
+    ADDRESS_FAILURES, CODE_FREE_FAILURES, FailureCounter, Limit, MAX_CONSECUTIVE_FAILURES,
+    PASSWORD_FREE_FAILURES, Verdict, Window, delay_after,
 };
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
 /// Turn a verdict into the flow's answer.
@@ -22,100 +34,195 @@ pub(super) fn enforce(verdict: Verdict) -> Result<(), FlowError> {
     }
 }
 
+/// Kinds of windows (the `{kind}` of the counter keys; also release 1's key names).
+pub(super) const ADDRESS: &str = "address";
+pub(super) const RECOVERY_ADDRESS: &str = "recovery-address";
+pub(super) const SMS_PHONE: &str = "sms-phone";
+const PASSWORD: &str = "password";
+
+pub(super) fn sha256_hex(data: &str) -> String {
+    hex::encode(Sha256::digest(data.as_bytes()))
+}
+
 impl Service<'_> {
-    /// Read–modify–compare-and-swap of a small versioned record (absent reads as
-    /// `T::default()`); writes only when `change` changed it.
-    pub(super) fn update_versioned<T, R>(
-        &self,
-        key: &str,
-        mut change: impl FnMut(&mut T) -> R,
-    ) -> Result<R, FlowError>
-    where
-        T: Serialize + DeserializeOwned + Default + PartialEq + Clone,
-    {
-        self.swap_record(key, |bytes| {
-            let before: T = match bytes {
-                Some(bytes) => records::decode::<Versioned<T>>(bytes)?.value,
-                None => T::default(),
-            };
-            let mut after = before.clone();
-            let answer = change(&mut after);
-            let new = (after != before).then(|| {
-                records::encode(&Versioned {
-                    v: records::VERSION,
-                    value: after,
-                })
-            });
-            Ok((new, answer))
-        })
+    fn counter(&self, key: &str) -> Result<i64, FlowError> {
+        Ok(read_counter(self.store.get(key)?.as_deref())?)
     }
 
-    fn address_key(&self) -> Option<String> {
-        self.client.as_deref().map(records::address_throttle_key)
-    }
-
-    /// The verdict of the window at `key` under `limit`, counting one event when
-    /// `record` and the verdict allows it (atomically).
-    pub(super) fn window(
+    /// Events of `subject` counted in the current and previous window, and the Unix ms
+    /// at which they stop counting enough to refuse: the end of the current window, or
+    /// of the next one when the current window alone is full.
+    fn window_total(
         &self,
-        key: &str,
+        kind: &str,
+        subject: &str,
         limit: Limit,
-        record: bool,
-    ) -> Result<Verdict, FlowError> {
+    ) -> Result<(i64, u64), FlowError> {
         let now = self.now_ms();
-        self.update_versioned(key, |w: &mut Window| {
-            let verdict = w.verdict(now, limit);
-            if record && verdict == Verdict::Allowed {
-                w.record(now, limit);
+        let window = now / limit.length_ms;
+        let current = self.counter(&records::count_key(kind, subject, window))?;
+        let previous = match window.checked_sub(1) {
+            Some(w) => self.counter(&records::count_key(kind, subject, w))?,
+            None => 0,
+        };
+        let legacy = match self.store.get(&v1::window_key(kind, subject))? {
+            Some(b) => {
+                let w: Window = records::decode::<v1::Versioned<Window>>(&b, 1)?.value;
+                let live = now >= w.start_ms && now < w.start_ms.saturating_add(limit.length_ms);
+                if live { i64::from(w.count) } else { 0 }
             }
-            verdict
-        })
+            None => 0,
+        };
+        let full_windows = if current >= i64::from(limit.max) {
+            2
+        } else {
+            1
+        };
+        Ok((
+            current + previous + legacy,
+            (window + full_windows) * limit.length_ms,
+        ))
+    }
+
+    fn window_verdict(&self, total: i64, ends_ms: u64, limit: Limit) -> Verdict {
+        if total >= i64::from(limit.max) {
+            Verdict::RetryAfter(ends_ms.saturating_sub(self.now_ms()).div_ceil(1000).max(1))
+        } else {
+            Verdict::Allowed
+        }
+    }
+
+    /// Refuse while `subject`'s window under `limit` is full (a read).
+    pub(super) fn window_gate(
+        &self,
+        kind: &str,
+        subject: &str,
+        limit: Limit,
+    ) -> Result<(), FlowError> {
+        let (total, ends) = self.window_total(kind, subject, limit)?;
+        enforce(self.window_verdict(total, ends, limit))
+    }
+
+    /// Count one event of `subject` (an `increment`).
+    pub(super) fn window_count(
+        &self,
+        kind: &str,
+        subject: &str,
+        limit: Limit,
+    ) -> Result<(), FlowError> {
+        let window = self.now_ms() / limit.length_ms;
+        self.store
+            .increment(&records::count_key(kind, subject, window), 1)?;
+        Ok(())
+    }
+
+    /// Count one event of `subject` first, then refuse it if it went over the limit
+    /// (for attempts that are themselves the thing limited: recovery requests).
+    pub(super) fn window_take(
+        &self,
+        kind: &str,
+        subject: &str,
+        limit: Limit,
+    ) -> Result<(), FlowError> {
+        self.window_count(kind, subject, limit)?;
+        let (total, ends) = self.window_total(kind, subject, limit)?;
+        enforce(self.window_verdict(total - 1, ends, limit))
     }
 
     /// Refuse when this client address used up its failures.
     pub(super) fn address_gate(&self) -> Result<(), FlowError> {
-        match self.address_key() {
-            Some(key) => enforce(self.window(&key, ADDRESS_FAILURES, false)?),
+        match self.client {
+            Some(c) => self.window_gate(ADDRESS, &c.throttle_subject(), ADDRESS_FAILURES),
             None => Ok(()),
         }
     }
 
     /// Count a failure against this client address.
     pub(super) fn address_failed(&self) -> Result<(), FlowError> {
-        if let Some(key) = self.address_key() {
-            self.window(&key, ADDRESS_FAILURES, true)?;
+        match self.client {
+            Some(c) => self.window_count(ADDRESS, &c.throttle_subject(), ADDRESS_FAILURES),
+            None => Ok(()),
+        }
+    }
+
+    fn password_subject(email_input: &str) -> String {
+        sha256_hex(&email_input.trim().to_lowercase())
+    }
+
+    /// Consecutive password failures of an address and the lock they cause: the
+    /// counter, the time of the last failure, and what a release-1 record still holds.
+    fn password_counter(&self, subject: &str) -> Result<(i64, FailureCounter), FlowError> {
+        let own = self.counter(&records::count_key(PASSWORD, subject, 0))?;
+        let at_ms = match self.store.get(&records::password_failure_key(subject))? {
+            Some(b) => records::decode::<PasswordFailureRecord>(&b, records::VERSION_1)?.at_ms,
+            None => 0,
+        };
+        let legacy = match self.store.get(&v1::password_throttle_key(subject))? {
+            Some(b) => records::decode::<v1::Versioned<v1::CounterRecord>>(&b, 1)?
+                .value
+                .to_domain(),
+            None => FailureCounter::default(),
+        };
+        let failures = u32::try_from(own.max(0))
+            .unwrap_or(u32::MAX)
+            .saturating_add(legacy.failures);
+        let locked_until_ms = delay_after(failures, PASSWORD_FREE_FAILURES)
+            .map_or(0, |d| at_ms.saturating_add(d))
+            .max(legacy.locked_until_ms);
+        Ok((
+            own,
+            FailureCounter {
+                failures,
+                locked_until_ms,
+            },
+        ))
+    }
+
+    /// Refuse a password attempt for this address while it is locked (reads only).
+    pub(super) fn password_gate(&self, email_input: &str) -> Result<(), FlowError> {
+        let (_, counter) = self.password_counter(&Self::password_subject(email_input))?;
+        enforce(counter.verdict(self.now_ms()))
+    }
+
+    /// Record the outcome of a password check for this address: a failure is an
+    /// `increment` and the time of it; a success after failures takes them back.
+    pub(super) fn password_outcome(&self, email_input: &str, ok: bool) -> Result<(), FlowError> {
+        let subject = Self::password_subject(email_input);
+        if ok {
+            return self.password_reset(&subject);
+        }
+        let n = self
+            .store
+            .increment(&records::count_key(PASSWORD, &subject, 0), 1)?;
+        if n <= i64::from(MAX_CONSECUTIVE_FAILURES) {
+            let record = PasswordFailureRecord {
+                v: records::VERSION_1,
+                at_ms: self.now_ms(),
+            };
+            self.store.set(
+                &records::password_failure_key(&subject),
+                &records::encode(&record)?,
+            )?;
+        }
+        self.address_failed()
+    }
+
+    /// Forget the password failures of an address (`subject`: hash of the e-mail).
+    fn password_reset(&self, subject: &str) -> Result<(), FlowError> {
+        let (own, counter) = self.password_counter(subject)?;
+        if own > 0 {
+            self.store
+                .increment(&records::count_key(PASSWORD, subject, 0), -own)?;
+        }
+        if counter.failures as i64 > own.max(0) {
+            self.store.delete(&v1::password_throttle_key(subject))?;
         }
         Ok(())
     }
 
-    pub(super) fn password_key(email_input: &str) -> String {
-        let normalised = email_input.trim().to_lowercase();
-        records::password_throttle_key(&hex::encode(Sha256::digest(normalised.as_bytes())))
-    }
-
-    /// Refuse a password attempt for this address while it is locked.
-    pub(super) fn password_gate(&self, email_input: &str) -> Result<(), FlowError> {
-        let now = self.now_ms();
-        let key = Self::password_key(email_input);
-        let verdict =
-            self.update_versioned(&key, |c: &mut CounterRecord| c.to_domain().verdict(now))?;
-        enforce(verdict)
-    }
-
-    /// Record the outcome of a password check for this address.
-    pub(super) fn password_outcome(&self, email_input: &str, ok: bool) -> Result<(), FlowError> {
-        let now = self.now_ms();
-        let key = Self::password_key(email_input);
-        self.update_versioned(&key, |c: &mut CounterRecord| {
-            let mut counter = c.to_domain();
-            if ok {
-                counter.succeed();
-            } else {
-                counter.fail(now, PASSWORD_FREE_FAILURES);
-            }
-            *c = CounterRecord::from_domain(&counter);
-        })?;
-        if ok { Ok(()) } else { self.address_failed() }
+    /// Support's reset clears the password lock of `email` too.
+    pub(super) fn password_unlock(&self, email: &Email) -> Result<(), FlowError> {
+        self.password_reset(&Self::password_subject(email.as_str()))
     }
 
     /// Inside an account update: refuse a code while the account's code lock holds.
@@ -123,12 +230,17 @@ impl Service<'_> {
         enforce(account.code_throttle.verdict(self.now_ms()))
     }
 
-    /// Inside an account update: record a wrong code. Returns `true` when this failure
-    /// started a lock, for [`Service::after_code_failure`].
+    /// Inside an account update: record a wrong code and its audit events. Returns
+    /// `true` when this failure started a lock, for [`Service::after_code_failure`].
     pub(super) fn code_failed(&self, account: &mut Account) -> bool {
-        account
+        let started = account
             .code_throttle
-            .fail(self.now_ms(), CODE_FREE_FAILURES)
+            .fail(self.now_ms(), CODE_FREE_FAILURES);
+        self.event(account, super::AuditKind::CodeRejected);
+        if started {
+            self.event(account, super::AuditKind::LockedOut);
+        }
+        started
     }
 
     /// Inside an account update: a right code resets the counter.
@@ -136,20 +248,17 @@ impl Service<'_> {
         account.code_throttle = FailureCounter::default();
     }
 
-    /// After a wrong code was recorded: count it against the client address, audit it,
-    /// and when it started a lock, audit the lock and queue one notice e-mail.
+    /// After a wrong code was recorded: count it against the client address, and when
+    /// it started a lock, queue one notice e-mail.
     pub(super) fn after_code_failure(
         &self,
-        account_id: &str,
-        email: &str,
+        email: Option<&Email>,
         lock_started: bool,
     ) -> Result<(), FlowError> {
         self.address_failed()?;
-        self.audit(account_id, AuditKind::CodeRejected)?;
-        if lock_started {
-            self.audit(account_id, AuditKind::LockedOut)?;
+        if let (true, Some(email)) = (lock_started, email) {
             self.outbox.queue(Message::Email {
-                to: email.to_owned(),
+                to: email.as_str().to_owned(),
                 subject: "Several wrong sign-in codes on your account".to_owned(),
                 body: "Someone entered several wrong one-time codes for your account, so \
                        codes are refused for a while. If this was you, wait and try again. \

@@ -15,9 +15,34 @@
 //! account goes back to `suspended` (not `disabled`), so it is still asked to set OTP
 //! up again.
 //!
-//! Every change to an account is a read–modify–compare-and-swap of its record
-//! ([`Service::update_account`]), so a time step is checked and consumed atomically: of
-//! two concurrent requests with the same code, exactly one succeeds.
+//! # One action, one conditional write
+//!
+//! Everything an action on an account changes — OTP state, the consumed time step, the
+//! failure counter, the challenge, the new session, the recovery link, the audit event —
+//! lives in the one account record ([`crate::account`]), and the action is one
+//! [`Service::update_account`]: read the record, decide on a fresh copy, write it with a
+//! compare-and-swap against the bytes read. The write carries a new revision number and
+//! a fresh operation id; the swap's answer is not trusted (see [`crate::ports::Store`]):
+//! the record is read back, and the write happened exactly when it holds that id.
+//! Otherwise the whole decision starts again from a fresh read — never a swap against a
+//! snapshot taken earlier in the request, so work done after a previous response
+//! (delivery status, provider callbacks) cannot break the next request. A time step is
+//! thereby checked and consumed atomically: of two concurrent requests with the same
+//! code, exactly one succeeds. When other writers keep winning for
+//! [`MAX_WRITE_ATTEMPTS`] rounds (with growing random pauses between them), the action
+//! answers [`FlowError::Busy`] (409) having changed nothing.
+//!
+//! Per-address, per-phone and per-e-mail counters live under their own keys and change
+//! by `increment` ([`limits`]); they are the only other writes, and only on failures or
+//! sends.
+//!
+//! # Release-1 records
+//!
+//! A v1 account (with its separate `audit/{id}` log) reads as an account and is
+//! written back as version 2 by its first change. v1 sessions keep working until they
+//! expire; a v1 challenge or recovery link is taken into its account's record by the
+//! first action that uses it, and remembered there so the v1 record cannot be taken in
+//! twice.
 //!
 //! Decisions made where DESIGN.md is silent:
 //! - A code that is not well formed (`CodeError`) is refused as bad input (400
@@ -25,207 +50,39 @@
 //!   "activation fails → secret discarded" applies to a wrong password, a wrong code and
 //!   an expired setup. The browser module refuses malformed codes before sending.
 //! - A setup while one is pending replaces it with a fresh secret.
+//! - Recovery links end when the state they were issued for ends: recovery completed,
+//!   OTP activated or deactivated, support reset.
 //! - Times on the wire and in records are Unix milliseconds.
 
 mod account;
 mod errors;
+#[cfg(feature = "fixtures")]
+mod fixtures;
+mod legacy;
 mod limits;
 mod otp;
 mod recovery;
 mod session;
 
+pub use crate::account::{AuditEvent, AuditKind, OtpStatus};
 pub use account::{AccountView, OtpView};
 pub use errors::{ActivationFailure, ErrorKind, FlowError, InternalError};
 pub use otp::SetupView;
 pub use recovery::RecoveryView;
 pub use session::SignIn;
 
+use crate::account::Account;
+use crate::client::ClientAddress;
 use crate::config::ServiceConfig;
-use crate::identity::{Email, Phone};
 use crate::ports::{Clock, Outbox, Rng, Store};
-use crate::records::{self, AccountRecord, AuditEntryRecord, AuditRecord};
-use crate::throttle::FailureCounter;
-use crate::totp::TotpParams;
-use serde::Serialize;
+use crate::records::{self, AccountRecord, OPS_KEEP};
+use crate::tokens;
+use serde::Deserialize;
 
-/// Attempts of one read–modify–swap before giving up under contention.
-pub(super) const MAX_SWAP_ATTEMPTS: usize = 16;
-
-/// An account, as the flows see it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Account {
-    /// 32 lower-case hex characters.
-    pub id: String,
-    /// Normalised e-mail.
-    pub email: Email,
-    /// argon2id PHC string.
-    pub password_phc: String,
-    /// E.164 phone.
-    pub phone: Option<Phone>,
-    /// OTP state.
-    pub otp: OtpState,
-    /// Unix ms of registration.
-    pub created_ms: u64,
-    /// Consecutive wrong codes and the lock they caused ([`crate::throttle`]).
-    pub code_throttle: FailureCounter,
-}
-
-/// OTP state with what each state needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OtpState {
-    /// No OTP.
-    Disabled,
-    /// A shared secret was issued and awaits activation.
-    Pending {
-        /// Sealed shared secret ([`crate::seal`]).
-        sealed: Vec<u8>,
-        /// Parameters.
-        params: TotpParams,
-        /// Unix ms after which activation is refused.
-        expires_ms: u64,
-        /// When this setup follows a suspension (recovery or support reset), the Unix
-        /// ms of that suspension: a failed activation returns the account to
-        /// `Suspended` from it rather than to `Disabled`, so it is still asked to set
-        /// OTP up again.
-        suspended_since_ms: Option<u64>,
-    },
-    /// OTP protects sign-in.
-    Active {
-        /// Sealed shared secret.
-        sealed: Vec<u8>,
-        /// Parameters.
-        params: TotpParams,
-        /// Unix ms of activation.
-        activated_ms: u64,
-        /// Last accepted time step: codes at or below it are refused.
-        last_step: u64,
-    },
-    /// Temporarily disabled by recovery.
-    Suspended {
-        /// Unix ms of suspension.
-        since_ms: u64,
-    },
-}
-
-/// The four statuses of the HTTP contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OtpStatus {
-    /// No OTP.
-    Disabled,
-    /// Awaiting activation.
-    Pending,
-    /// Active.
-    Active,
-    /// Suspended by recovery.
-    Suspended,
-}
-
-impl OtpState {
-    /// The contract's status name.
-    pub fn status(&self) -> OtpStatus {
-        match self {
-            OtpState::Disabled => OtpStatus::Disabled,
-            OtpState::Pending { .. } => OtpStatus::Pending,
-            OtpState::Active { .. } => OtpStatus::Active,
-            OtpState::Suspended { .. } => OtpStatus::Suspended,
-        }
-    }
-}
-
-/// What an audit entry records.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AuditKind {
-    /// Registration.
-    AccountCreated,
-    /// Phone set or changed.
-    PhoneChanged,
-    /// A shared secret was issued.
-    OtpSetup,
-    /// OTP activated.
-    OtpActivated,
-    /// Activation failed; the pending secret was discarded.
-    OtpActivationFailed,
-    /// OTP deactivated.
-    OtpDeactivated,
-    /// Signed in.
-    SignedIn,
-    /// A wrong code (sign-in, activation, deactivation).
-    CodeRejected,
-    /// Too many wrong codes: codes are refused for a while.
-    LockedOut,
-    /// A recovery e-mail was sent.
-    RecoveryRequested,
-    /// A recovery text message was sent.
-    RecoverySmsSent,
-    /// A wrong phone number was typed on the recovery page.
-    RecoveryPhoneMismatch,
-    /// OTP was suspended by the recovery flow.
-    OtpSuspended,
-    /// Support reset OTP.
-    AdminReset,
-    /// A name written by another release.
-    Other(String),
-}
-
-impl AuditKind {
-    /// snake_case name.
-    pub fn as_str(&self) -> &str {
-        match self {
-            AuditKind::AccountCreated => "account_created",
-            AuditKind::PhoneChanged => "phone_changed",
-            AuditKind::OtpSetup => "otp_setup",
-            AuditKind::OtpActivated => "otp_activated",
-            AuditKind::OtpActivationFailed => "otp_activation_failed",
-            AuditKind::OtpDeactivated => "otp_deactivated",
-            AuditKind::SignedIn => "signed_in",
-            AuditKind::CodeRejected => "code_rejected",
-            AuditKind::LockedOut => "locked_out",
-            AuditKind::RecoveryRequested => "recovery_requested",
-            AuditKind::RecoverySmsSent => "recovery_sms_sent",
-            AuditKind::RecoveryPhoneMismatch => "recovery_phone_mismatch",
-            AuditKind::OtpSuspended => "otp_suspended",
-            AuditKind::AdminReset => "admin_reset",
-            AuditKind::Other(name) => name,
-        }
-    }
-
-    /// Inverse of [`AuditKind::as_str`].
-    pub fn parse(name: &str) -> AuditKind {
-        [
-            AuditKind::AccountCreated,
-            AuditKind::PhoneChanged,
-            AuditKind::OtpSetup,
-            AuditKind::OtpActivated,
-            AuditKind::OtpActivationFailed,
-            AuditKind::OtpDeactivated,
-            AuditKind::SignedIn,
-            AuditKind::CodeRejected,
-            AuditKind::LockedOut,
-            AuditKind::RecoveryRequested,
-            AuditKind::RecoverySmsSent,
-            AuditKind::RecoveryPhoneMismatch,
-            AuditKind::OtpSuspended,
-            AuditKind::AdminReset,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == name)
-        .unwrap_or_else(|| AuditKind::Other(name.to_owned()))
-    }
-}
-
-/// One audit entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuditEvent {
-    /// Unix ms.
-    pub at_ms: u64,
-    /// What happened.
-    pub kind: AuditKind,
-    /// Client address, if known.
-    pub client: Option<String>,
-    /// Free text (the support reason), if any.
-    pub detail: Option<String>,
-}
+/// Rounds of read → decide → conditional write before answering [`FlowError::Busy`].
+pub const MAX_WRITE_ATTEMPTS: usize = 24;
+/// Longest pause between two rounds, ms.
+const MAX_PAUSE_MS: u64 = 64;
 
 /// The flows, bound to one request's store, clock, randomness, configuration and
 /// client address.
@@ -240,8 +97,20 @@ pub struct Service<'a> {
     pub outbox: &'a dyn Outbox,
     /// Deployment configuration.
     pub config: &'a ServiceConfig,
-    /// The client's address (for the audit log), if known.
-    pub client: Option<String>,
+    /// The client's address (audit log, per-address limits), if known.
+    pub client: Option<ClientAddress>,
+}
+
+/// An account as read (either version), with what its next write builds on.
+struct Loaded {
+    account: Account,
+    rev: u64,
+    ops: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct OpsOnly {
+    ops: Vec<String>,
 }
 
 impl Service<'_> {
@@ -253,100 +122,143 @@ impl Service<'_> {
         self.clock.now_ms() / 1000
     }
 
-    /// Load an account by id.
+    /// Decode an account record of either version (a v1 record with its separate
+    /// audit log and recovery e-mail window).
+    fn decode_account(&self, bytes: &[u8]) -> Result<Loaded, FlowError> {
+        match records::version_of(bytes)? {
+            records::VERSION => {
+                let record: AccountRecord = records::decode(bytes, records::VERSION)?;
+                let (rev, ops) = (record.rev, record.ops.clone());
+                Ok(Loaded {
+                    account: record.to_domain()?,
+                    rev,
+                    ops,
+                })
+            }
+            records::VERSION_1 => {
+                let record: records::v1::AccountRecord = records::decode(bytes, 1)?;
+                let audit = match self.store.get(&records::v1::audit_key(&record.id))? {
+                    Some(b) => Some(records::decode(&b, 1)?),
+                    None => None,
+                };
+                let window_key = records::v1::window_key("recovery-email", &record.id);
+                let window = match self.store.get(&window_key)? {
+                    Some(b) => records::decode::<records::v1::Versioned<_>>(&b, 1)?.value,
+                    None => Default::default(),
+                };
+                Ok(Loaded {
+                    account: record.to_domain(audit, window)?,
+                    rev: 0,
+                    ops: Vec::new(),
+                })
+            }
+            other => Err(crate::ports::StoreError::Corrupt(format!(
+                "account record version {other} is not readable by this release"
+            ))
+            .into()),
+        }
+    }
+
+    /// Load an account by id (no write).
     pub fn load_account(&self, id: &str) -> Result<Option<Account>, FlowError> {
         let Some(bytes) = self.store.get(&records::account_key(id))? else {
             return Ok(None);
         };
-        let record: AccountRecord = records::decode(&bytes)?;
-        Ok(Some(record.to_domain()?))
+        Ok(Some(self.decode_account(&bytes)?.account))
     }
 
-    /// Read `key`, let `decide` say what to write (`None`: nothing) and what to answer,
-    /// and compare-and-swap; when another writer got there first, start again from the
-    /// read. The one retry loop behind every record update.
-    pub(super) fn swap_record<R>(
-        &self,
-        key: &str,
-        mut decide: impl FnMut(Option<&[u8]>) -> Result<(Option<Vec<u8>>, R), FlowError>,
-    ) -> Result<R, FlowError> {
-        for _ in 0..MAX_SWAP_ATTEMPTS {
-            let current = self.store.get(key)?;
-            let (new, answer) = decide(current.as_deref())?;
-            let Some(new) = new else {
-                return Ok(answer);
-            };
-            if self.store.compare_and_swap(key, current.as_deref(), &new)? {
-                return Ok(answer);
-            }
-        }
-        Err(InternalError::Contention.into())
-    }
-
-    /// Read–modify–compare-and-swap of an account. `change` runs on a fresh copy each
-    /// attempt; whatever it changed is written even when it returns an error (so a
-    /// failure counter or a discarded secret is never lost), and its result is returned.
+    /// The one conditional write behind every change to an account (see the module
+    /// docs). `change` runs on a fresh copy in every round; whatever it changed is
+    /// written even when it returns an error (so a failure counter or a discarded secret
+    /// is never lost), and its result is returned. Nothing is written when it changed
+    /// nothing.
+    ///
+    /// Errors: `NotSignedIn` when there is no such account, `Busy` after
+    /// [`MAX_WRITE_ATTEMPTS`] lost rounds, `Internal` for store faults; otherwise
+    /// `change`'s own.
     pub fn update_account<T>(
         &self,
         id: &str,
         mut change: impl FnMut(&mut Account) -> Result<T, FlowError>,
     ) -> Result<T, FlowError> {
-        self.swap_record(&records::account_key(id), |bytes| {
-            let bytes = bytes.ok_or(FlowError::NotSignedIn)?;
-            let before = records::decode::<AccountRecord>(bytes)?.to_domain()?;
-            let mut after = before.clone();
-            let outcome = change(&mut after);
-            let new =
-                (after != before).then(|| records::encode(&AccountRecord::from_domain(&after)));
-            Ok((new, outcome))
-        })?
+        let key = records::account_key(id);
+        for round in 0..MAX_WRITE_ATTEMPTS {
+            if round > 0 {
+                self.pause(round);
+            }
+            let bytes = self.store.get(&key)?.ok_or(FlowError::NotSignedIn)?;
+            let Loaded {
+                mut account,
+                rev,
+                mut ops,
+            } = self.decode_account(&bytes)?;
+            account.prune(self.now_ms());
+            let before = account.clone();
+            let outcome = change(&mut account);
+            if account == before {
+                return outcome;
+            }
+            let op = tokens::random_hex(self.rng, 8)?;
+            ops.push(op.clone());
+            let excess = ops.len().saturating_sub(OPS_KEEP);
+            ops.drain(..excess);
+            let new = records::encode(&AccountRecord::from_domain(&account, rev + 1, ops))?;
+            let answer = self.store.compare_and_swap(&key, Some(&bytes), &new);
+            if self.holds_op(&key, &new, &op)? {
+                return outcome;
+            }
+            answer?;
+        }
+        Err(FlowError::Busy)
     }
 
-    /// Append an event to the account's audit log (keeps the last
-    /// [`records::AUDIT_KEEP`]).
-    pub fn audit(&self, account_id: &str, kind: AuditKind) -> Result<(), FlowError> {
-        self.audit_with(account_id, kind, None)
+    /// Read `key` back: does it hold the write with operation id `op` (`new` itself, or
+    /// a later write that kept `op` among its recent ids)?
+    fn holds_op(&self, key: &str, new: &[u8], op: &str) -> Result<bool, FlowError> {
+        let Some(now) = self.store.get(key)? else {
+            return Ok(false);
+        };
+        if now == new {
+            return Ok(true);
+        }
+        Ok(serde_json::from_slice::<OpsOnly>(&now).is_ok_and(|r| r.ops.iter().any(|o| o == op)))
     }
 
-    /// [`Service::audit`] with a free-text detail.
-    pub fn audit_with(
+    /// A random pause before round `round` (1, 2, …) of a contended write: up to 2^round
+    /// ms, at most [`MAX_PAUSE_MS`].
+    fn pause(&self, round: usize) {
+        let ceiling = (1u64 << round.min(6)).min(MAX_PAUSE_MS);
+        let mut byte = [0u8; 1];
+        if self.rng.fill(&mut byte).is_ok() {
+            self.clock.pause_ms(u64::from(byte[0]) * ceiling / 255);
+        }
+    }
+
+    /// Append an audit event to `account` (written with the account's change).
+    pub(crate) fn event(&self, account: &mut Account, kind: AuditKind) {
+        self.event_with(account, kind, None);
+    }
+
+    /// [`Service::event`] with a free-text detail.
+    pub(crate) fn event_with(
         &self,
-        account_id: &str,
+        account: &mut Account,
         kind: AuditKind,
         detail: Option<String>,
-    ) -> Result<(), FlowError> {
-        let entry = AuditEntryRecord::from_domain(&AuditEvent {
+    ) {
+        account.audit.push(&AuditEvent {
             at_ms: self.now_ms(),
             kind,
-            client: self.client.clone(),
+            client: self.client.map(|c| c.to_string()),
             detail,
         });
-        self.swap_record(&records::audit_key(account_id), |bytes| {
-            let mut log = match bytes {
-                Some(bytes) => records::decode::<AuditRecord>(bytes)?,
-                None => AuditRecord {
-                    v: records::VERSION,
-                    events: Vec::new(),
-                },
-            };
-            log.events.push(entry.clone());
-            let excess = log.events.len().saturating_sub(records::AUDIT_KEEP);
-            log.events.drain(..excess);
-            Ok((Some(records::encode(&log)), ()))
-        })
     }
 
     /// The account's audit log, newest first.
     pub fn audit_log(&self, account_id: &str) -> Result<Vec<AuditEvent>, FlowError> {
-        let Some(bytes) = self.store.get(&records::audit_key(account_id))? else {
-            return Ok(Vec::new());
-        };
-        let log: AuditRecord = records::decode(&bytes)?;
-        Ok(log
-            .events
-            .iter()
-            .rev()
-            .map(AuditEntryRecord::to_domain)
-            .collect())
+        Ok(self
+            .load_account(account_id)?
+            .map(|a| a.audit_events())
+            .unwrap_or_default())
     }
 }

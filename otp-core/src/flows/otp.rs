@@ -1,6 +1,7 @@
 //! OTP setting: setup (a fresh pending secret), activation and deactivation.
 
-use super::{ActivationFailure, AuditKind, FlowError, OtpState, Service};
+use super::{ActivationFailure, AuditKind, FlowError, Service};
+use crate::account::OtpState;
 use crate::code;
 use crate::config::PENDING_TTL_MS;
 use crate::password;
@@ -56,11 +57,11 @@ impl Service<'_> {
                 expires_ms,
                 suspended_since_ms,
             };
+            self.event(account, AuditKind::OtpSetup);
             Ok(account.email.clone())
         })?;
         let otpauth_uri = uri::build(&self.config.issuer, email.as_str(), &secret, &params)
             .map_err(|_| FlowError::InvalidEmail)?;
-        self.audit(account_id, AuditKind::OtpSetup)?;
         Ok(SetupView {
             shared_key: secret.to_base32(),
             otpauth_uri,
@@ -95,6 +96,18 @@ impl Service<'_> {
         self.password_gate(account.email.as_str())?;
         let password_ok = password::verify(password_input, &account.password_phc);
         self.password_outcome(account.email.as_str(), password_ok)?;
+        self.activate_checked(&account, password_ok, &code)
+    }
+
+    /// Activation once the password was checked (`password_ok`), with a well-formed
+    /// code: one write.
+    pub(super) fn activate_checked(
+        &self,
+        account: &crate::account::Account,
+        password_ok: bool,
+        code: &crate::code::Code,
+    ) -> Result<(), FlowError> {
+        let account_id = account.id.as_str();
         let now_ms = self.now_ms();
         let mut lock_started = false;
         let result = self.update_account(account_id, |account| {
@@ -124,6 +137,7 @@ impl Service<'_> {
             };
             if let Some(reason) = failure {
                 account.otp = discarded;
+                self.event(account, AuditKind::OtpActivationFailed);
                 return Err(FlowError::ActivationFailed(reason));
             }
             let bytes = self
@@ -132,7 +146,7 @@ impl Service<'_> {
                 .open(SealPurpose::TotpSecret, account_id, sealed)?;
             let secret = SharedSecret::from_bytes(bytes.to_vec())
                 .map_err(|_| crate::seal::SealError::Malformed)?;
-            match totp::verify(params, &secret, &code, now_ms / 1000, None) {
+            match totp::verify(params, &secret, code, now_ms / 1000, None) {
                 Ok(matched) => {
                     account.otp = OtpState::Active {
                         sealed: sealed.clone(),
@@ -141,24 +155,20 @@ impl Service<'_> {
                         last_step: matched.step,
                     };
                     Self::code_succeeded(account);
+                    account.end_links();
+                    self.event(account, AuditKind::OtpActivated);
                     Ok(())
                 }
                 Err(_) => {
                     account.otp = discarded;
+                    self.event(account, AuditKind::OtpActivationFailed);
                     lock_started = self.code_failed(account);
                     Err(FlowError::ActivationFailed(ActivationFailure::WrongCode))
                 }
             }
         });
-        match &result {
-            Ok(()) => self.audit(account_id, AuditKind::OtpActivated)?,
-            Err(FlowError::ActivationFailed(reason)) => {
-                self.audit(account_id, AuditKind::OtpActivationFailed)?;
-                if *reason == ActivationFailure::WrongCode {
-                    self.after_code_failure(account_id, account.email.as_str(), lock_started)?;
-                }
-            }
-            Err(_) => {}
+        if let Err(FlowError::ActivationFailed(ActivationFailure::WrongCode)) = &result {
+            self.after_code_failure(Some(&account.email), lock_started)?;
         }
         result
     }
@@ -192,15 +202,13 @@ impl Service<'_> {
         let outcome = self.update_account(account_id, |account| {
             self.consume_code(account, code_input, &mut lock_started)?;
             account.otp = OtpState::Disabled;
+            account.end_links();
+            self.event(account, AuditKind::OtpDeactivated);
             Ok(())
         });
-        match outcome {
-            Ok(()) => self.audit(account_id, AuditKind::OtpDeactivated),
-            Err(FlowError::InvalidCode) => {
-                self.after_code_failure(account_id, email, lock_started)?;
-                Err(FlowError::InvalidCode)
-            }
-            Err(other) => Err(other),
+        if let Err(FlowError::InvalidCode) = &outcome {
+            self.after_code_failure(Some(&account.email), lock_started)?;
         }
+        outcome
     }
 }

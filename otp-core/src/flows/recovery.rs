@@ -14,21 +14,22 @@
 //! 5. [`Service::admin_reset`]: support, with the `admin_token` bearer, suspends OTP;
 //!    audited with the reason, notice e-mailed.
 
-use super::limits::enforce;
-use super::{AuditKind, FlowError, OtpState, Service};
+use super::legacy::Named;
+use super::limits::{RECOVERY_ADDRESS, SMS_PHONE, sha256_hex};
+use super::{AuditKind, FlowError, Service};
+use crate::account::{Account, OtpState, RecoveryLink, SmsCode};
 use crate::config::{
     RECOVERY_LINK_TTL_MS, RECOVERY_PHONE_MAX_MISMATCHES, RECOVERY_SMS_MAX_TRIES,
     RECOVERY_SMS_TTL_MS,
 };
 use crate::identity::{Email, Phone};
 use crate::ports::Message;
-use crate::records::{self, RecoveryRecord, SmsCodeRecord, SmsIndexRecord};
+use crate::records::{self, SmsIndexRecord, v1};
 use crate::throttle::{
     RECOVERY_EMAILS_PER_ACCOUNT, RECOVERY_REQUESTS_PER_ADDRESS, SMS_PER_LINK, SMS_PER_PHONE,
     Verdict,
 };
-use crate::tokens::{Token, constant_time_eq};
-use sha2::{Digest, Sha256};
+use crate::tokens::{AccountToken, constant_time_eq};
 
 /// What the recovery page shows (`GET /api/recovery/{token}`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,55 +45,57 @@ pub struct RecoveryView {
 /// Longest support reason, in characters.
 pub const MAX_REASON_CHARS: usize = 500;
 
-fn sha256_hex(data: &str) -> String {
-    hex::encode(Sha256::digest(data.as_bytes()))
-}
-
 fn code_hash(link_hash: &str, code: &str) -> String {
     sha256_hex(&format!("{link_hash}:{code}"))
+}
+
+/// `reference` of a recovery text message: `{account id}:{link hash}`.
+fn sms_reference(account_id: &str, link_hash: &str) -> String {
+    format!("{account_id}:{link_hash}")
 }
 
 impl Service<'_> {
     /// Start recovery for an address. Always `Ok(())` for a well-formed request (202),
     /// whatever the address; `TooManyAttempts` only for the client address's own limit.
+    /// When the address has active OTP: one write (the link and its audit event).
     pub fn request_recovery(&self, email_input: &str) -> Result<(), FlowError> {
-        if let Some(address) = &self.client {
-            let key = records::recovery_address_throttle_key(address);
-            enforce(self.window(&key, RECOVERY_REQUESTS_PER_ADDRESS, true)?)?;
+        if let Some(address) = self.client {
+            let subject = address.throttle_subject();
+            self.window_take(RECOVERY_ADDRESS, &subject, RECOVERY_REQUESTS_PER_ADDRESS)?;
         }
         let Ok(email) = Email::parse(email_input) else {
             return Ok(());
         };
-        let Some(account) = self
-            .find_account_id(&email)?
-            .map(|id| self.load_account(&id))
-            .transpose()?
-            .flatten()
-        else {
+        let Some(id) = self.find_account_id(&email)? else {
             return Ok(());
         };
-        if !matches!(account.otp, OtpState::Active { .. }) {
-            return Ok(());
+        let token = AccountToken::generate(self.rng, &id)?;
+        let now = self.now_ms();
+        let issued = self.update_account(&id, |account| {
+            if !matches!(account.otp, OtpState::Active { .. }) {
+                return Ok(false);
+            }
+            let limit = RECOVERY_EMAILS_PER_ACCOUNT;
+            if account.recovery_emails.verdict(now, limit) != Verdict::Allowed {
+                return Ok(false);
+            }
+            account.recovery_emails.record(now, limit);
+            account.add_link(RecoveryLink {
+                hash: token.hash_hex(),
+                expires_ms: now + RECOVERY_LINK_TTL_MS,
+                phone_mismatches: 0,
+                sms_sends: 0,
+                sms: None,
+                sms_status: None,
+            });
+            self.event(account, AuditKind::RecoveryRequested);
+            Ok(true)
+        });
+        match issued {
+            Ok(true) => {}
+            Ok(false) | Err(FlowError::NotSignedIn) => return Ok(()),
+            Err(other) => return Err(other),
         }
-        let window_key = records::recovery_email_throttle_key(&account.id);
-        if self.window(&window_key, RECOVERY_EMAILS_PER_ACCOUNT, true)? != Verdict::Allowed {
-            return Ok(());
-        }
-        let token = Token::generate(self.rng)?;
-        let record = RecoveryRecord {
-            v: records::VERSION,
-            account_id: account.id.clone(),
-            expires_ms: self.now_ms() + RECOVERY_LINK_TTL_MS,
-            phone_mismatches: 0,
-            sms_sends: 0,
-            sms: None,
-            sms_status: None,
-        };
-        self.store.set(
-            &records::recovery_key(&token.hash_hex()),
-            &records::encode(&record),
-        )?;
-        self.audit(&account.id, AuditKind::RecoveryRequested)?;
         self.outbox.queue(Message::Email {
             to: email.as_str().to_owned(),
             subject: "Recover access to your account".to_owned(),
@@ -102,99 +105,99 @@ impl Service<'_> {
                  You will confirm your phone number and enter a code we text you. \
                  If this was not you, ignore this e-mail: nothing changes.",
                 self.config.public_base_url,
-                token.as_str()
+                token.to_client()
             ),
         });
         Ok(())
     }
 
-    /// Load a live recovery link: `(key, record)`, or `LinkExpired`.
-    fn recovery_link(&self, token: &str) -> Result<(String, Vec<u8>, RecoveryRecord), FlowError> {
-        let token = Token::from_client(token).ok_or(FlowError::LinkExpired)?;
-        let key = records::recovery_key(&token.hash_hex());
-        let bytes = self.store.get(&key)?.ok_or(FlowError::LinkExpired)?;
-        let record: RecoveryRecord = records::decode(&bytes)?;
-        if record.expires_ms <= self.now_ms()
-            || record.phone_mismatches >= RECOVERY_PHONE_MAX_MISMATCHES
+    /// Inside an account update: the live link `named` names (taken in from release 1
+    /// when needed). A link that is past its time or its wrong-phone limit is removed
+    /// and answers `LinkExpired`.
+    fn live_link(&self, account: &mut Account, named: &Named) -> Result<usize, FlowError> {
+        named.take_in(account);
+        let index = named.link(account).ok_or(FlowError::LinkExpired)?;
+        let link = &account.links[index];
+        if link.expires_ms <= self.now_ms()
+            || link.phone_mismatches >= RECOVERY_PHONE_MAX_MISMATCHES
         {
-            self.store.delete(&key)?;
+            account.links.remove(index);
             return Err(FlowError::LinkExpired);
         }
-        Ok((key, bytes, record))
+        Ok(index)
     }
 
-    /// Write a changed recovery record, only if nobody else changed it meanwhile.
-    fn save_link(
-        &self,
-        key: &str,
-        before: &[u8],
-        record: &RecoveryRecord,
-    ) -> Result<(), FlowError> {
-        if self
-            .store
-            .compare_and_swap(key, Some(before), &records::encode(record))?
-        {
-            Ok(())
-        } else {
-            Err(super::InternalError::Contention.into())
-        }
-    }
-
-    /// What the recovery page shows for a link.
-    pub fn recovery_view(&self, token: &str) -> Result<RecoveryView, FlowError> {
-        let (_, _, record) = self.recovery_link(token)?;
+    /// Read-only: the account and live link a token names.
+    fn peek_link(&self, token: &str) -> Result<(Named, Account, RecoveryLink), FlowError> {
+        let named = self.name_link(token)?;
         let account = self
-            .load_account(&record.account_id)?
+            .load_account(&named.account_id)?
             .ok_or(FlowError::LinkExpired)?;
+        let link = named.peek_link(&account).ok_or(FlowError::LinkExpired)?;
+        if link.expires_ms <= self.now_ms()
+            || link.phone_mismatches >= RECOVERY_PHONE_MAX_MISMATCHES
+        {
+            return Err(FlowError::LinkExpired);
+        }
+        Ok((named, account, link))
+    }
+
+    /// What the recovery page shows for a link (no write).
+    pub fn recovery_view(&self, token: &str) -> Result<RecoveryView, FlowError> {
+        let (_, account, link) = self.peek_link(token)?;
         Ok(RecoveryView {
             phone_hint: account.phone.as_ref().map(Phone::masked),
-            sms_status: record.sms_status,
-            sms_sends_left: SMS_PER_LINK.saturating_sub(record.sms_sends),
+            sms_status: link.sms_status,
+            sms_sends_left: SMS_PER_LINK.saturating_sub(link.sms_sends),
         })
     }
 
-    /// Confirm the phone on file and text it a fresh 6-digit code.
+    /// Confirm the phone on file and text it a fresh 6-digit code. One write to the
+    /// account (the code, or the counted wrong phone), and the phone's daily count.
     pub fn recovery_send_sms(&self, token: &str, phone_input: &str) -> Result<(), FlowError> {
-        let (key, before, mut record) = self.recovery_link(token)?;
+        let named = self.name_link(token)?;
         let typed = Phone::parse(phone_input).map_err(|_| FlowError::InvalidPhone)?;
-        let account = self
-            .load_account(&record.account_id)?
-            .ok_or(FlowError::LinkExpired)?;
-        let on_file = account.phone.ok_or(FlowError::NoPhoneOnFile)?;
-        if !constant_time_eq(typed.as_str().as_bytes(), on_file.as_str().as_bytes()) {
-            record.phone_mismatches += 1;
-            self.save_link(&key, &before, &record)?;
-            self.audit(&record.account_id, AuditKind::RecoveryPhoneMismatch)?;
-            return Err(FlowError::PhoneMismatch);
-        }
-        if record.sms_sends >= SMS_PER_LINK {
-            return Err(FlowError::TooManyAttempts {
-                retry_after_s: record
-                    .expires_ms
-                    .saturating_sub(self.now_ms())
-                    .div_ceil(1000),
-            });
-        }
-        let phone_key = records::sms_phone_throttle_key(&sha256_hex(on_file.as_str()));
-        enforce(self.window(&phone_key, SMS_PER_PHONE, true)?)?;
         let code = self.six_digit_code()?;
-        let link_hash = key.trim_start_matches("recovery/").to_owned();
-        record.sms_sends += 1;
-        record.sms_status = Some("sending".to_owned());
-        record.sms = Some(SmsCodeRecord {
-            code_hash: code_hash(&link_hash, &code),
-            expires_ms: self.now_ms() + RECOVERY_SMS_TTL_MS,
-            tries: 0,
+        let phone_subject = sha256_hex(typed.as_str());
+        let now = self.now_ms();
+        let sent = self.update_account(&named.account_id, |account| {
+            let index = self.live_link(account, &named)?;
+            let on_file = account.phone.clone().ok_or(FlowError::NoPhoneOnFile)?;
+            if !constant_time_eq(typed.as_str().as_bytes(), on_file.as_str().as_bytes()) {
+                account.links[index].phone_mismatches += 1;
+                self.event(account, AuditKind::RecoveryPhoneMismatch);
+                return Err(FlowError::PhoneMismatch);
+            }
+            let link = &mut account.links[index];
+            if link.sms_sends >= SMS_PER_LINK {
+                return Err(FlowError::TooManyAttempts {
+                    retry_after_s: link.expires_ms.saturating_sub(now).div_ceil(1000),
+                });
+            }
+            self.window_gate(SMS_PHONE, &phone_subject, SMS_PER_PHONE)?;
+            link.sms_sends += 1;
+            link.sms_status = Some("sending".to_owned());
+            link.sms = Some(SmsCode {
+                code_hash: code_hash(&link.hash, &code),
+                expires_ms: now + RECOVERY_SMS_TTL_MS,
+                tries: 0,
+            });
+            let reference = sms_reference(&account.id, &link.hash);
+            self.event(account, AuditKind::RecoverySmsSent);
+            Ok((on_file, reference))
         });
-        self.save_link(&key, &before, &record)?;
-        self.audit(&record.account_id, AuditKind::RecoverySmsSent)?;
+        let (on_file, reference) = match sent {
+            Err(FlowError::NotSignedIn) => return Err(FlowError::LinkExpired),
+            other => other?,
+        };
+        self.window_count(SMS_PHONE, &phone_subject, SMS_PER_PHONE)?;
         self.outbox.queue(Message::Sms {
             to: on_file.as_str().to_owned(),
             body: format!(
                 "{code} is your {} recovery code. It expires in 10 minutes. Never share it.",
                 self.config.issuer.as_str()
             ),
-            reference: Some(link_hash),
+            reference: Some(reference),
         });
         Ok(())
     }
@@ -216,9 +219,9 @@ impl Service<'_> {
     /// well-formed code, a code that was sent and is still valid), so a person's CAPTCHA
     /// answer is not spent on a request that fails anyway. Changes nothing.
     pub fn recovery_precheck(&self, token: &str, code_input: &str) -> Result<(), FlowError> {
-        let (_, _, record) = self.recovery_link(token)?;
+        let (_, _, link) = self.peek_link(token)?;
         crate::code::normalise(code_input, 6).map_err(FlowError::MalformedCode)?;
-        match &record.sms {
+        match &link.sms {
             Some(sms) if sms.expires_ms > self.now_ms() && sms.tries < RECOVERY_SMS_MAX_TRIES => {
                 Ok(())
             }
@@ -226,7 +229,9 @@ impl Service<'_> {
         }
     }
 
-    /// Finish recovery: `captcha_passed` is the platform's CAPTCHA verdict.
+    /// Finish recovery: `captcha_passed` is the platform's CAPTCHA verdict. One write:
+    /// OTP suspended, every recovery link of the account ended, the audit event (or the
+    /// counted wrong code).
     pub fn recovery_confirm(
         &self,
         token: &str,
@@ -237,22 +242,28 @@ impl Service<'_> {
         if !captcha_passed {
             return Err(FlowError::CaptchaFailed);
         }
-        let (key, before, mut record) = self.recovery_link(token)?;
+        let named = self.name_link(token)?;
         let typed = crate::code::normalise(code_input, 6).map_err(FlowError::MalformedCode)?;
-        let Some(sms) = record.sms.clone() else {
-            return Err(FlowError::SmsCodeRequired);
-        };
         self.address_gate()?;
-        let link_hash = key.trim_start_matches("recovery/");
-        let right = constant_time_eq(
-            code_hash(link_hash, typed.as_str()).as_bytes(),
-            sms.code_hash.as_bytes(),
-        );
+        let now = self.now_ms();
         let mut lock_started = false;
-        let outcome = self.update_account(&record.account_id, |account| {
+        let outcome = self.update_account(&named.account_id, |account| {
             lock_started = false;
+            let index = self.live_link(account, &named)?;
+            let link = &account.links[index];
+            let sms = match &link.sms {
+                Some(sms) if sms.expires_ms > now && sms.tries < RECOVERY_SMS_MAX_TRIES => sms,
+                _ => return Err(FlowError::SmsCodeRequired),
+            };
+            let right = constant_time_eq(
+                code_hash(&link.hash, typed.as_str()).as_bytes(),
+                sms.code_hash.as_bytes(),
+            );
             self.code_gate(account)?;
             if !right {
+                if let Some(sms) = account.links[index].sms.as_mut() {
+                    sms.tries += 1;
+                }
                 lock_started = self.code_failed(account);
                 return Err(FlowError::WrongSmsCode);
             }
@@ -260,28 +271,22 @@ impl Service<'_> {
                 return Err(FlowError::OtpNotActive);
             }
             Self::code_succeeded(account);
-            account.otp = OtpState::Suspended {
-                since_ms: self.now_ms(),
-            };
+            account.otp = OtpState::Suspended { since_ms: now };
+            account.end_links();
+            self.event(account, AuditKind::OtpSuspended);
             Ok(account.email.clone())
         });
         match outcome {
             Ok(email) => {
-                self.store.delete(&key)?;
-                self.audit(&record.account_id, AuditKind::OtpSuspended)?;
                 self.suspension_notice(&email, "after the lost-keychain recovery");
                 Ok(())
             }
             Err(FlowError::WrongSmsCode) => {
-                if let Some(sms) = record.sms.as_mut() {
-                    sms.tries += 1;
-                }
-                self.save_link(&key, &before, &record)?;
-                let email = self.load_account(&record.account_id)?.map(|a| a.email);
-                let email = email.as_ref().map(Email::as_str).unwrap_or_default();
-                self.after_code_failure(&record.account_id, email, lock_started)?;
+                let email = self.load_account(&named.account_id)?.map(|a| a.email);
+                self.after_code_failure(email.as_ref(), lock_started)?;
                 Err(FlowError::WrongSmsCode)
             }
+            Err(FlowError::NotSignedIn) => Err(FlowError::LinkExpired),
             Err(other) => Err(other),
         }
     }
@@ -298,33 +303,62 @@ impl Service<'_> {
         });
     }
 
-    /// The platform sent the text message for `reference` (a link hash); the provider
-    /// calls it `provider_id`. Stored so delivery callbacks find the link.
+    /// The platform sent the text message for `reference` (from
+    /// [`Message::Sms`]); the provider calls it `provider_id`. Stored so delivery
+    /// callbacks find the link, whose status becomes `queued`.
     pub fn sms_sent(&self, reference: &str, provider_id: &str) -> Result<(), FlowError> {
+        let Some((account_id, link)) = reference.split_once(':') else {
+            return Ok(());
+        };
         let index = SmsIndexRecord {
             v: records::VERSION,
-            link: reference.to_owned(),
+            account_id: account_id.to_owned(),
+            link: link.to_owned(),
         };
         self.store
-            .set(&records::sms_key(provider_id), &records::encode(&index))?;
-        self.set_sms_status(reference, "queued")
+            .set(&records::sms_key(provider_id), &records::encode(&index)?)?;
+        self.set_sms_status(account_id, link, "queued")
     }
 
     /// The platform could not send the text message for `reference`: the recovery page
     /// shows `failed` so the person can resend or contact support.
     pub fn sms_failed(&self, reference: &str) -> Result<(), FlowError> {
-        self.set_sms_status(reference, "failed")
+        match reference.split_once(':') {
+            Some((account_id, link)) => self.set_sms_status(account_id, link, "failed"),
+            None => Ok(()),
+        }
     }
 
-    fn set_sms_status(&self, link_hash: &str, status: &str) -> Result<(), FlowError> {
-        self.swap_record(&records::recovery_key(link_hash), |bytes| {
-            let Some(bytes) = bytes else {
-                return Ok((None, ()));
-            };
-            let mut record: RecoveryRecord = records::decode(bytes)?;
-            record.sms_status = Some(status.to_owned());
-            Ok((Some(records::encode(&record)), ()))
-        })
+    /// A fresh read → decide → write of one link's delivery status (never against an
+    /// earlier snapshot). A link that is gone is left alone.
+    fn set_sms_status(
+        &self,
+        account_id: &str,
+        link_hash: &str,
+        status: &str,
+    ) -> Result<(), FlowError> {
+        self.set_link_status(
+            &Named {
+                account_id: account_id.to_owned(),
+                hash: link_hash.to_owned(),
+                legacy: None,
+            },
+            status,
+        )
+    }
+
+    fn set_link_status(&self, named: &Named, status: &str) -> Result<(), FlowError> {
+        let outcome = self.update_account(&named.account_id, |account| {
+            named.take_in(account);
+            if let Some(i) = named.link(account) {
+                account.links[i].sms_status = Some(status.to_owned());
+            }
+            Ok(())
+        });
+        match outcome {
+            Err(FlowError::NotSignedIn) => Ok(()),
+            other => other,
+        }
     }
 
     /// A delivery status from the SMS provider's (signature-checked) callback. Unknown
@@ -340,8 +374,16 @@ impl Service<'_> {
         let Some(bytes) = self.store.get(&records::sms_key(provider_id))? else {
             return Ok(());
         };
-        let index: SmsIndexRecord = records::decode(&bytes)?;
-        self.set_sms_status(&index.link, &status)
+        if records::version_of(&bytes)? == records::VERSION_1 {
+            let index: v1::SmsIndexRecord = records::decode(&bytes, 1)?;
+            return match self.name_v1_link(&index.link) {
+                Ok(named) => self.set_link_status(&named, &status),
+                Err(FlowError::LinkExpired) => Ok(()),
+                Err(other) => Err(other),
+            };
+        }
+        let index: SmsIndexRecord = records::decode(&bytes, records::VERSION)?;
+        self.set_sms_status(&index.account_id, &index.link, &status)
     }
 
     /// Support's reset: suspend OTP for `email`, audited with `reason`.
@@ -383,10 +425,11 @@ impl Service<'_> {
             ) {
                 account.otp = OtpState::Suspended { since_ms: now };
             }
+            account.end_links();
+            self.event_with(account, AuditKind::AdminReset, Some(reason.to_owned()));
             Ok(())
         })?;
-        self.store.delete(&Self::password_key(email.as_str()))?;
-        self.audit_with(&id, AuditKind::AdminReset, Some(reason.to_owned()))?;
+        self.password_unlock(&email)?;
         self.suspension_notice(&email, "by our support team");
         Ok(())
     }

@@ -1,45 +1,41 @@
 //! Sign-in (password, then the code when OTP is active), sessions and sign-out.
 
-use super::{Account, AuditKind, FlowError, OtpState, Service};
+use super::{AuditKind, FlowError, Service};
+use crate::account::{Account, Challenge, OtpState, Session};
 use crate::code;
 use crate::config::{CHALLENGE_MAX_FAILURES, CHALLENGE_TTL_MS, SESSION_TTL_MS};
 use crate::identity::Email;
 use crate::password;
-use crate::records::{self, ChallengeRecord, SessionRecord};
+use crate::records::{self, v1};
 use crate::seal::SealPurpose;
 use crate::secret::SharedSecret;
-use crate::tokens::Token;
+use crate::tokens::{AccountToken, ClientToken, constant_time_eq};
 use crate::totp::{self, VerifyError};
 
 /// Outcome of the password step (`POST /api/session`).
 #[derive(Debug)]
 pub enum SignIn {
     /// Signed in: the session token for the cookie.
-    SignedIn(Token),
+    SignedIn(AccountToken),
     /// OTP is active: the challenge token to send back with the code.
-    OtpRequired(Token),
+    OtpRequired(AccountToken),
 }
 
 impl Service<'_> {
-    fn create_session(&self, account_id: &str) -> Result<Token, FlowError> {
-        let token = Token::generate(self.rng)?;
+    /// Inside an account update: a new session and its audit event.
+    fn open_session(&self, account: &mut Account, token: &AccountToken) {
         let now = self.now_ms();
-        let record = SessionRecord {
-            v: records::VERSION,
-            account_id: account_id.to_owned(),
+        account.add_session(Session {
+            hash: token.hash_hex(),
             created_ms: now,
             expires_ms: now + SESSION_TTL_MS,
-        };
-        self.store.set(
-            &records::session_key(&token.hash_hex()),
-            &records::encode(&record),
-        )?;
-        self.audit(account_id, AuditKind::SignedIn)?;
-        Ok(token)
+        });
+        self.event(account, AuditKind::SignedIn);
     }
 
     /// Check e-mail and password. Unknown addresses cost the same argon2id work and get
-    /// the same answer as a wrong password.
+    /// the same answer as a wrong password. On success one write: the challenge, or the
+    /// session.
     ///
     /// Errors: `InvalidEmail` / `PasswordTooLong` (malformed, nothing counted),
     /// `TooManyAttempts` / `LockedOut`, `InvalidCredentials`.
@@ -66,65 +62,83 @@ impl Service<'_> {
         if !password_ok {
             return Err(FlowError::InvalidCredentials);
         }
-        if matches!(account.otp, OtpState::Active { .. }) {
-            let token = Token::generate(self.rng)?;
-            let record = ChallengeRecord {
-                v: records::VERSION,
-                account_id: account.id.clone(),
-                expires_ms: self.now_ms() + CHALLENGE_TTL_MS,
-                failures: 0,
-            };
-            self.store.set(
-                &records::challenge_key(&token.hash_hex()),
-                &records::encode(&record),
-            )?;
-            return Ok(SignIn::OtpRequired(token));
-        }
-        Ok(SignIn::SignedIn(self.create_session(&account.id)?))
+        self.passed_password(&account.id)
+    }
+
+    /// After the password step passed: one write, the challenge (OTP active) or the
+    /// session.
+    pub(super) fn passed_password(&self, account_id: &str) -> Result<SignIn, FlowError> {
+        let token = AccountToken::generate(self.rng, account_id)?;
+        self.update_account(account_id, |account| {
+            if matches!(account.otp, OtpState::Active { .. }) {
+                account.add_challenge(Challenge {
+                    hash: token.hash_hex(),
+                    expires_ms: self.now_ms() + CHALLENGE_TTL_MS,
+                    failures: 0,
+                });
+                Ok(SignIn::OtpRequired(token.clone()))
+            } else {
+                self.open_session(account, &token);
+                Ok(SignIn::SignedIn(token.clone()))
+            }
+        })
     }
 
     /// The code step of sign-in (`POST /api/session/otp`): returns the session token.
+    /// One write: the consumed time step, the spent challenge, the session and the audit
+    /// event together (or, for a wrong code, the counted failure).
     ///
     /// Errors: `ChallengeExpired` (unknown, expired or spent after
     /// [`CHALLENGE_MAX_FAILURES`] wrong codes), `MalformedCode`, `InvalidCode` (wrong or
-    /// replayed; the step is consumed atomically).
-    pub fn sign_in_otp(&self, challenge: &str, code_input: &str) -> Result<Token, FlowError> {
-        let token = Token::from_client(challenge).ok_or(FlowError::ChallengeExpired)?;
-        let key = records::challenge_key(&token.hash_hex());
-        let bytes = self.store.get(&key)?.ok_or(FlowError::ChallengeExpired)?;
-        let mut record: ChallengeRecord = records::decode(&bytes)?;
-        if record.expires_ms <= self.now_ms() || record.failures >= CHALLENGE_MAX_FAILURES {
-            self.store.delete(&key)?;
-            return Err(FlowError::ChallengeExpired);
-        }
+    /// replayed), `TooManyAttempts` / `LockedOut`.
+    pub fn sign_in_otp(
+        &self,
+        challenge: &str,
+        code_input: &str,
+    ) -> Result<AccountToken, FlowError> {
+        let named = self.name_challenge(challenge)?;
         self.address_gate()?;
+        let session = AccountToken::generate(self.rng, &named.account_id)?;
         let mut lock_started = false;
-        let verified = self.update_account(&record.account_id, |account| {
-            self.consume_code(account, code_input, &mut lock_started)
-                .map(|()| account.email.clone())
-        });
-        match verified {
-            Ok(_) => {
-                self.store.delete(&key)?;
-                self.create_session(&record.account_id)
+        let outcome = self.update_account(&named.account_id, |account| {
+            lock_started = false;
+            named.take_in(account);
+            let index = named
+                .challenge(account)
+                .ok_or(FlowError::ChallengeExpired)?;
+            let spent = &account.challenges[index];
+            if spent.failures >= CHALLENGE_MAX_FAILURES || spent.expires_ms <= self.now_ms() {
+                account.challenges.remove(index);
+                return Err(FlowError::ChallengeExpired);
             }
+            match self.consume_code(account, code_input, &mut lock_started) {
+                Ok(()) => {
+                    account.challenges.remove(index);
+                    self.open_session(account, &session);
+                    Ok(account.email.clone())
+                }
+                Err(FlowError::InvalidCode) => {
+                    account.challenges[index].failures += 1;
+                    Err(FlowError::InvalidCode)
+                }
+                Err(other) => Err(other),
+            }
+        });
+        match outcome {
+            Ok(_) => Ok(session),
             Err(FlowError::InvalidCode) => {
-                record.failures += 1;
-                // A lost update here only lengthens the challenge's life by a guess;
-                // the account's own counter is the bound that matters.
-                self.store.set(&key, &records::encode(&record))?;
-                let email = self.load_account(&record.account_id)?.map(|a| a.email);
-                let email = email.as_ref().map(|e| e.as_str()).unwrap_or_default();
-                self.after_code_failure(&record.account_id, email, lock_started)?;
+                let email = self.load_account(&named.account_id)?.map(|a| a.email);
+                self.after_code_failure(email.as_ref(), lock_started)?;
                 Err(FlowError::InvalidCode)
             }
+            Err(FlowError::NotSignedIn) => Err(FlowError::ChallengeExpired),
             Err(other) => Err(other),
         }
     }
 
     /// Inside an account update: refuse while locked, check the code against the active
-    /// secret, consume its step, and keep the failure counter. `lock_started` tells
-    /// whether this failure started a lock.
+    /// secret, consume its step, and keep the failure counter and the audit log.
+    /// `lock_started` tells whether this failure started a lock.
     pub(super) fn consume_code(
         &self,
         account: &mut Account,
@@ -180,25 +194,53 @@ impl Service<'_> {
         }
     }
 
-    /// The account id of a valid session token.
+    /// The account id of a valid session token (no write).
     pub fn authenticate(&self, session_token: &str) -> Result<String, FlowError> {
-        let token = Token::from_client(session_token).ok_or(FlowError::NotSignedIn)?;
-        let key = records::session_key(&token.hash_hex());
-        let bytes = self.store.get(&key)?.ok_or(FlowError::NotSignedIn)?;
-        let record: SessionRecord = records::decode(&bytes)?;
-        if record.expires_ms <= self.now_ms() {
-            self.store.delete(&key)?;
-            return Err(FlowError::NotSignedIn);
+        let now = self.now_ms();
+        match ClientToken::parse(session_token).ok_or(FlowError::NotSignedIn)? {
+            ClientToken::Bound(token) => {
+                let account = self
+                    .load_account(token.account_id())?
+                    .ok_or(FlowError::NotSignedIn)?;
+                let hash = token.hash_hex();
+                let live = account.sessions.iter().any(|s| {
+                    constant_time_eq(s.hash.as_bytes(), hash.as_bytes()) && s.expires_ms > now
+                });
+                live.then(|| account.id.clone())
+                    .ok_or(FlowError::NotSignedIn)
+            }
+            ClientToken::Legacy(token) => {
+                let key = v1::session_key(&token.hash_hex());
+                let bytes = self.store.get(&key)?.ok_or(FlowError::NotSignedIn)?;
+                let record: v1::SessionRecord = records::decode(&bytes, 1)?;
+                if record.expires_ms <= now || self.load_account(&record.account_id)?.is_none() {
+                    return Err(FlowError::NotSignedIn);
+                }
+                Ok(record.account_id)
+            }
         }
-        Ok(record.account_id)
     }
 
     /// End a session (`DELETE /api/session`); unknown tokens are ignored.
     pub fn sign_out(&self, session_token: &str) -> Result<(), FlowError> {
-        if let Some(token) = Token::from_client(session_token) {
-            self.store
-                .delete(&records::session_key(&token.hash_hex()))?;
+        match ClientToken::parse(session_token) {
+            Some(ClientToken::Bound(token)) => {
+                let hash = token.hash_hex();
+                let ended = self.update_account(token.account_id(), |account| {
+                    account
+                        .sessions
+                        .retain(|s| !constant_time_eq(s.hash.as_bytes(), hash.as_bytes()));
+                    Ok(())
+                });
+                match ended {
+                    Err(FlowError::NotSignedIn) => Ok(()),
+                    other => other,
+                }
+            }
+            Some(ClientToken::Legacy(token)) => {
+                Ok(self.store.delete(&v1::session_key(&token.hash_hex()))?)
+            }
+            None => Ok(()),
         }
-        Ok(())
     }
 }

@@ -69,14 +69,14 @@ impl World {
             rng: &OsRng,
             outbox: &self.outbox,
             config: &self.config,
-            client: Some("192.0.2.1".into()),
+            client: otp_core::client::ClientAddress::parse("192.0.2.1"),
         }
     }
 
     /// The same world seen from another client address.
     pub fn service_from(&self, address: &str) -> otp_core::flows::Service<'_> {
         otp_core::flows::Service {
-            client: Some(address.into()),
+            client: otp_core::client::ClientAddress::parse(address),
             ..self.service()
         }
     }

@@ -1,0 +1,382 @@
+//! The domain types of one account: profile, OTP state, failure counter, sessions,
+//! pending sign-in challenges, recovery links and the audit log — everything a person's
+//! action changes, so that one action is one conditional write of one record
+//! ([`crate::records`] stores it, [`crate::flows`] changes it).
+//!
+//! Fields are private to otp-core: nothing outside builds or edits an account by hand;
+//! it goes through the flows.
+//!
+//! Bounds (each list drops its oldest entry when full, and expired entries are dropped
+//! at every write):
+//! - [`MAX_SESSIONS`] = 10 sessions (signing in on an eleventh device signs the oldest
+//!   out);
+//! - [`MAX_CHALLENGES`] = 5 pending sign-in challenges;
+//! - [`MAX_LINKS`] = 3 recovery links (also the hourly limit of recovery e-mails);
+//! - [`AUDIT_KEEP`] = 50 audit events, kept encoded ([`AuditLog`]) so a write does not
+//!   decode and re-encode the history.
+
+use crate::identity::{Email, Phone};
+use crate::throttle::{FailureCounter, Window};
+use crate::totp::TotpParams;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+/// Sessions kept per account.
+pub const MAX_SESSIONS: usize = 10;
+/// Pending sign-in challenges kept per account.
+pub const MAX_CHALLENGES: usize = 5;
+/// Recovery links kept per account.
+pub const MAX_LINKS: usize = 3;
+/// Audit events kept per account.
+pub const AUDIT_KEEP: usize = 50;
+/// v1 token hashes remembered as already taken into the account (see
+/// [`crate::flows`] legacy tokens).
+pub const LEGACY_SEEN_KEEP: usize = 16;
+
+/// An account, as the flows see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub(crate) id: String,
+    pub(crate) email: Email,
+    pub(crate) password_phc: String,
+    pub(crate) phone: Option<Phone>,
+    pub(crate) otp: OtpState,
+    pub(crate) created_ms: u64,
+    pub(crate) code_throttle: FailureCounter,
+    pub(crate) sessions: Vec<Session>,
+    pub(crate) challenges: Vec<Challenge>,
+    pub(crate) links: Vec<RecoveryLink>,
+    pub(crate) recovery_emails: Window,
+    pub(crate) audit: AuditLog,
+    pub(crate) legacy_seen: Vec<String>,
+}
+
+impl Account {
+    pub(crate) fn new(
+        id: String,
+        email: Email,
+        password_phc: String,
+        phone: Option<Phone>,
+        created_ms: u64,
+    ) -> Account {
+        Account {
+            id,
+            email,
+            password_phc,
+            phone,
+            otp: OtpState::Disabled,
+            created_ms,
+            code_throttle: FailureCounter::default(),
+            sessions: Vec::new(),
+            challenges: Vec::new(),
+            links: Vec::new(),
+            recovery_emails: Window::default(),
+            audit: AuditLog::default(),
+            legacy_seen: Vec::new(),
+        }
+    }
+
+    /// Account id: 32 lower-case hex characters.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    /// Normalised e-mail address.
+    pub fn email(&self) -> &Email {
+        &self.email
+    }
+    /// E.164 phone number on file.
+    pub fn phone(&self) -> Option<&Phone> {
+        self.phone.as_ref()
+    }
+    /// OTP status.
+    pub fn otp_status(&self) -> OtpStatus {
+        self.otp.status()
+    }
+    /// Sessions currently kept.
+    pub fn session_count(&self) -> usize {
+        self.sessions.len()
+    }
+    /// The audit log, newest first.
+    pub fn audit_events(&self) -> Vec<AuditEvent> {
+        self.audit.events()
+    }
+
+    /// Drop what expired by `now_ms`.
+    pub(crate) fn prune(&mut self, now_ms: u64) {
+        self.sessions.retain(|s| s.expires_ms > now_ms);
+        self.challenges.retain(|c| c.expires_ms > now_ms);
+        self.links.retain(|l| l.expires_ms > now_ms);
+    }
+
+    /// End every recovery link (recovery done, OTP activated or deactivated, support
+    /// reset): they were issued for a state that no longer exists.
+    pub(crate) fn end_links(&mut self) {
+        self.links.clear();
+    }
+
+    pub(crate) fn add_session(&mut self, session: Session) {
+        push_bounded(&mut self.sessions, session, MAX_SESSIONS);
+    }
+    pub(crate) fn add_challenge(&mut self, challenge: Challenge) {
+        push_bounded(&mut self.challenges, challenge, MAX_CHALLENGES);
+    }
+    pub(crate) fn add_link(&mut self, link: RecoveryLink) {
+        push_bounded(&mut self.links, link, MAX_LINKS);
+    }
+    pub(crate) fn remember_legacy(&mut self, hash: &str) {
+        push_bounded(&mut self.legacy_seen, hash.to_owned(), LEGACY_SEEN_KEEP);
+    }
+}
+
+fn push_bounded<T>(list: &mut Vec<T>, item: T, max: usize) {
+    list.push(item);
+    let excess = list.len().saturating_sub(max);
+    list.drain(..excess);
+}
+
+/// OTP state with what each state needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum OtpState {
+    /// No OTP.
+    Disabled,
+    /// A shared secret was issued and awaits activation.
+    Pending {
+        /// Sealed shared secret ([`crate::seal`]).
+        sealed: Vec<u8>,
+        /// Parameters.
+        params: TotpParams,
+        /// Unix ms after which activation is refused.
+        expires_ms: u64,
+        /// When this setup follows a suspension, its Unix ms: a failed activation
+        /// returns the account to `Suspended` rather than to `Disabled`.
+        suspended_since_ms: Option<u64>,
+    },
+    /// OTP protects sign-in.
+    Active {
+        /// Sealed shared secret.
+        sealed: Vec<u8>,
+        /// Parameters.
+        params: TotpParams,
+        /// Unix ms of activation.
+        activated_ms: u64,
+        /// Last accepted time step: codes at or below it are refused.
+        last_step: u64,
+    },
+    /// Temporarily disabled by recovery or support.
+    Suspended {
+        /// Unix ms of suspension.
+        since_ms: u64,
+    },
+}
+
+/// The four statuses of the HTTP contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OtpStatus {
+    /// No OTP.
+    Disabled,
+    /// Awaiting activation.
+    Pending,
+    /// Active.
+    Active,
+    /// Suspended by recovery.
+    Suspended,
+}
+
+impl OtpState {
+    /// The contract's status name.
+    pub(crate) fn status(&self) -> OtpStatus {
+        match self {
+            OtpState::Disabled => OtpStatus::Disabled,
+            OtpState::Pending { .. } => OtpStatus::Pending,
+            OtpState::Active { .. } => OtpStatus::Active,
+            OtpState::Suspended { .. } => OtpStatus::Suspended,
+        }
+    }
+}
+
+/// A signed-in session: only the SHA-256 of its token's secret part is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Session {
+    pub(crate) hash: String,
+    pub(crate) created_ms: u64,
+    pub(crate) expires_ms: u64,
+}
+
+/// A sign-in that passed the password and awaits the code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Challenge {
+    pub(crate) hash: String,
+    pub(crate) expires_ms: u64,
+    pub(crate) failures: u32,
+}
+
+/// A texted recovery code: SHA-256 of `link hash ‖ ":" ‖ code`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SmsCode {
+    pub(crate) code_hash: String,
+    pub(crate) expires_ms: u64,
+    pub(crate) tries: u32,
+}
+
+/// A recovery link (single use, 30 minutes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RecoveryLink {
+    pub(crate) hash: String,
+    pub(crate) expires_ms: u64,
+    pub(crate) phone_mismatches: u32,
+    pub(crate) sms_sends: u32,
+    pub(crate) sms: Option<SmsCode>,
+    pub(crate) sms_status: Option<String>,
+}
+
+/// What an audit entry records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditKind {
+    /// Registration.
+    AccountCreated,
+    /// Phone set or changed.
+    PhoneChanged,
+    /// A shared secret was issued.
+    OtpSetup,
+    /// OTP activated.
+    OtpActivated,
+    /// Activation failed; the pending secret was discarded.
+    OtpActivationFailed,
+    /// OTP deactivated.
+    OtpDeactivated,
+    /// Signed in.
+    SignedIn,
+    /// A wrong code (sign-in, activation, deactivation, recovery).
+    CodeRejected,
+    /// Too many wrong codes: codes are refused for a while.
+    LockedOut,
+    /// A recovery e-mail was sent.
+    RecoveryRequested,
+    /// A recovery text message was sent.
+    RecoverySmsSent,
+    /// A wrong phone number was typed on the recovery page.
+    RecoveryPhoneMismatch,
+    /// OTP was suspended by the recovery flow.
+    OtpSuspended,
+    /// Support reset OTP.
+    AdminReset,
+    /// A name written by another release.
+    Other(String),
+}
+
+const KINDS: [AuditKind; 14] = [
+    AuditKind::AccountCreated,
+    AuditKind::PhoneChanged,
+    AuditKind::OtpSetup,
+    AuditKind::OtpActivated,
+    AuditKind::OtpActivationFailed,
+    AuditKind::OtpDeactivated,
+    AuditKind::SignedIn,
+    AuditKind::CodeRejected,
+    AuditKind::LockedOut,
+    AuditKind::RecoveryRequested,
+    AuditKind::RecoverySmsSent,
+    AuditKind::RecoveryPhoneMismatch,
+    AuditKind::OtpSuspended,
+    AuditKind::AdminReset,
+];
+
+impl AuditKind {
+    /// snake_case name.
+    pub fn as_str(&self) -> &str {
+        match self {
+            AuditKind::AccountCreated => "account_created",
+            AuditKind::PhoneChanged => "phone_changed",
+            AuditKind::OtpSetup => "otp_setup",
+            AuditKind::OtpActivated => "otp_activated",
+            AuditKind::OtpActivationFailed => "otp_activation_failed",
+            AuditKind::OtpDeactivated => "otp_deactivated",
+            AuditKind::SignedIn => "signed_in",
+            AuditKind::CodeRejected => "code_rejected",
+            AuditKind::LockedOut => "locked_out",
+            AuditKind::RecoveryRequested => "recovery_requested",
+            AuditKind::RecoverySmsSent => "recovery_sms_sent",
+            AuditKind::RecoveryPhoneMismatch => "recovery_phone_mismatch",
+            AuditKind::OtpSuspended => "otp_suspended",
+            AuditKind::AdminReset => "admin_reset",
+            AuditKind::Other(name) => name,
+        }
+    }
+
+    /// Inverse of [`AuditKind::as_str`]; unknown names become [`AuditKind::Other`].
+    pub fn parse(name: &str) -> AuditKind {
+        KINDS
+            .into_iter()
+            .find(|k| k.as_str() == name)
+            .unwrap_or_else(|| AuditKind::Other(name.to_owned()))
+    }
+}
+
+/// One audit entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEvent {
+    /// Unix ms.
+    pub at_ms: u64,
+    /// What happened.
+    pub kind: AuditKind,
+    /// Client address, if known.
+    pub client: Option<String>,
+    /// Free text (the support reason), if any.
+    pub detail: Option<String>,
+}
+
+/// One audit entry as encoded inside the account record (field names as in v1's
+/// `audit/{id}` record, so v1 entries move over unchanged).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub(crate) struct AuditEntry {
+    pub(crate) at_ms: u64,
+    pub(crate) event: String,
+    pub(crate) client: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) detail: Option<String>,
+}
+
+/// The audit log, oldest first, at most [`AUDIT_KEEP`] entries, each kept as its JSON
+/// text: appending encodes one entry, and reading or writing the account copies the
+/// others without decoding them.
+#[derive(Debug, Clone, Default)]
+pub struct AuditLog(pub(crate) Vec<Box<RawValue>>);
+
+impl PartialEq for AuditLog {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len()
+            && self.0.iter().zip(&other.0).all(|(a, b)| a.get() == b.get())
+    }
+}
+impl Eq for AuditLog {}
+
+impl AuditLog {
+    /// Append an event (dropping the oldest beyond [`AUDIT_KEEP`]).
+    pub(crate) fn push(&mut self, event: &AuditEvent) {
+        let entry = AuditEntry {
+            at_ms: event.at_ms,
+            event: event.kind.as_str().to_owned(),
+            client: event.client.clone(),
+            detail: event.detail.clone(),
+        };
+        if let Ok(raw) = serde_json::value::to_raw_value(&entry) {
+            push_bounded(&mut self.0, raw, AUDIT_KEEP);
+        }
+    }
+
+    /// The events, newest first; entries that do not decode are skipped.
+    pub(crate) fn events(&self) -> Vec<AuditEvent> {
+        self.0
+            .iter()
+            .rev()
+            .filter_map(|raw| serde_json::from_str::<AuditEntry>(raw.get()).ok())
+            .map(|e| AuditEvent {
+                at_ms: e.at_ms,
+                kind: AuditKind::parse(&e.event),
+                client: e.client,
+                detail: e.detail,
+            })
+            .collect()
+    }
+}
