@@ -10,7 +10,7 @@
 //! at every write):
 //! - [`MAX_SESSIONS`] = 10 sessions (signing in on an eleventh device signs the oldest
 //!   out);
-//! - [`MAX_CHALLENGES`] = 5 pending sign-in challenges;
+//! - [`MAX_CHALLENGES`] = 10 pending sign-in challenges;
 //! - [`MAX_LINKS`] = 3 recovery links (also the hourly limit of recovery e-mails);
 //! - [`AUDIT_KEEP`] = 50 audit events, kept encoded ([`AuditLog`]) so a write does not
 //!   decode and re-encode the history.
@@ -24,7 +24,7 @@ use serde_json::value::RawValue;
 /// Sessions kept per account.
 pub const MAX_SESSIONS: usize = 10;
 /// Pending sign-in challenges kept per account.
-pub const MAX_CHALLENGES: usize = 5;
+pub const MAX_CHALLENGES: usize = 10;
 /// Recovery links kept per account.
 pub const MAX_LINKS: usize = 3;
 /// Audit events kept per account.

@@ -20,6 +20,7 @@
 //! - [`account`] — the domain types of an account (private fields).
 //! - [`records`] — the versioned records kept in the key-value store (and release 1's).
 //! - [`client`] — client addresses (IPv6 per /64) and trusted proxies.
+//! - [`contract`] — the conformance suite every key-value backend is checked with.
 //! - [`throttle`] — the limits on guessing codes and passwords.
 //! - [`flows`] — registration, sign-in, OTP setup/activation/deactivation.
 //! - [`memory`] — an in-memory store for tests and native benchmarks.
@@ -40,6 +41,8 @@ pub mod account;
 pub mod client;
 #[cfg(feature = "server")]
 pub mod config;
+#[cfg(feature = "server")]
+pub mod contract;
 #[cfg(feature = "server")]
 pub mod flows;
 #[cfg(feature = "server")]
