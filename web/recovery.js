@@ -30,7 +30,8 @@ export function wireRecoveryRequest(form) {
 // ---------------------------------------------------------------- the link
 
 const STORAGE_KEY = "otp-edge-recovery-link";
-const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+// `{account id}.{secret}` (release 2) or a release-1 token of 43 characters.
+const TOKEN_PATTERN = /^(?:[0-9a-f]{32}\.)?[A-Za-z0-9_-]{43}$/;
 
 /** The token from the fragment (then removed from the address bar) or from this tab. */
 function takeToken() {

@@ -27,12 +27,12 @@ fuzz_target!(|input: (Vec<(String, String)>, Option<Vec<u8>>)| {
         req.json::<wire::RecoveryConfirmBody>().err(),
         req.json::<wire::ReasonBody>().err(),
         req.form().err(),
-        req.check_same_origin().err(),
+        req.check_same_origin("https://portal.example").err(),
     ];
     for error in errors.into_iter().flatten() {
         let (status, code, message) = error.parts();
         assert!((400..500).contains(&status), "{code}");
         assert!(!code.is_empty() && !message.is_empty());
     }
-    let _ = (req.session_cookie(), req.bearer_token(), req.client_ip());
+    let _ = (req.session_cookie(), req.bearer_token(), req.peer());
 });
