@@ -230,6 +230,21 @@ pub(crate) struct RecoveryLink {
     pub(crate) sms_status: Option<String>,
 }
 
+impl RecoveryLink {
+    /// Still usable at `now_ms`: not past its time nor its wrong-phone limit.
+    pub(crate) fn is_live(&self, now_ms: u64) -> bool {
+        self.expires_ms > now_ms
+            && self.phone_mismatches < crate::config::RECOVERY_PHONE_MAX_MISMATCHES
+    }
+
+    /// The texted code, while it can still be entered at `now_ms`.
+    pub(crate) fn usable_sms(&self, now_ms: u64) -> Option<&SmsCode> {
+        self.sms.as_ref().filter(|sms| {
+            sms.expires_ms > now_ms && sms.tries < crate::config::RECOVERY_SMS_MAX_TRIES
+        })
+    }
+}
+
 /// What an audit entry records.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuditKind {

@@ -72,30 +72,31 @@ impl Service<'_> {
             self.now_ms(),
         );
         self.event(&mut account, AuditKind::AccountCreated);
-        // Write the account under its fresh random id (nobody else can know the key),
-        // then claim the address with an `increment` — atomic on every store, unlike a
-        // create-if-absent swap (see `ports::Store`) — and only the claim's winner
-        // writes the index. Whoever loses, now or in a race, leaves no trace and is told
-        // the same as a new registrant. (A process killed between the claim and the
-        // index write leaves the address claimed without an account: the address then
-        // behaves as taken until support clears `claim/email/…`.)
         // Addresses registered by release 1 have an index but no claim counter.
         if self.find_account_id(&account.email)?.is_some() {
             self.already_registered_notice(&account.email);
             return Ok(account.id);
         }
-        let op = tokens::random_hex(self.rng, 8)?;
-        let account_key = records::account_key(&account.id);
-        let record = AccountRecord::from_domain(&account, 1, vec![op]);
-        self.store.set(&account_key, &records::encode(&record)?)?;
+        // Claim the address with an `increment` — atomic on every store, unlike a
+        // create-if-absent swap (see `ports::Store`). Only the claim's winner writes: the
+        // account under its fresh random id (nobody else can know that key), then the
+        // index. Whoever loses, now or in a race, writes nothing more and is told the same
+        // as a new registrant. (A process killed between the claim and the index write
+        // leaves the address claimed without an account: it then behaves as taken until
+        // support clears `claim/email/…`.)
         let claim = self
             .store
             .increment(&records::email_claim_key(&account.email), 1)?;
         if claim != 1 {
-            self.store.delete(&account_key)?;
             self.already_registered_notice(&account.email);
             return Ok(account.id);
         }
+        let op = tokens::random_hex(self.rng, 8)?;
+        let record = AccountRecord::from_domain(&account, 1, vec![op]);
+        self.store.set(
+            &records::account_key(&account.id),
+            &records::encode(&record)?,
+        )?;
         let index = EmailIndexRecord {
             v: records::VERSION_1,
             account_id: account.id.clone(),

@@ -40,6 +40,18 @@ pub(super) const RECOVERY_ADDRESS: &str = "recovery-address";
 pub(super) const SMS_PHONE: &str = "sms-phone";
 const PASSWORD: &str = "password";
 
+/// The password failures of one address as the gate read them.
+pub(super) struct PasswordFailures {
+    /// SHA-256 hex of the normalised address.
+    subject: String,
+    /// This release's counter.
+    own: i64,
+    /// A release-1 counter record exists.
+    legacy: bool,
+    /// Both together, with the lock they cause.
+    counter: FailureCounter,
+}
+
 pub(super) fn sha256_hex(data: &str) -> String {
     hex::encode(Sha256::digest(data.as_bytes()))
 }
@@ -145,19 +157,17 @@ impl Service<'_> {
         }
     }
 
-    fn password_subject(email_input: &str) -> String {
-        sha256_hex(&email_input.trim().to_lowercase())
-    }
-
-    /// Consecutive password failures of an address and the lock they cause: the
-    /// counter, the time of the last failure, and what a release-1 record still holds.
-    fn password_counter(&self, subject: &str) -> Result<(i64, FailureCounter), FlowError> {
-        let own = self.counter(&records::count_key(PASSWORD, subject, 0))?;
-        let at_ms = match self.store.get(&records::password_failure_key(subject))? {
+    /// The consecutive password failures of an address (`email_input` normalised and
+    /// hashed, so unknown addresses are kept the same way): the counter, the time of the
+    /// last failure, and what a release-1 record still holds.
+    fn password_failures(&self, email_input: &str) -> Result<PasswordFailures, FlowError> {
+        let subject = sha256_hex(&email_input.trim().to_lowercase());
+        let own = self.counter(&records::count_key(PASSWORD, &subject, 0))?;
+        let at_ms = match self.store.get(&records::password_failure_key(&subject))? {
             Some(b) => records::decode::<PasswordFailureRecord>(&b, records::VERSION_1)?.at_ms,
             None => 0,
         };
-        let legacy = match self.store.get(&v1::password_throttle_key(subject))? {
+        let legacy = match self.store.get(&v1::password_throttle_key(&subject))? {
             Some(b) => records::decode::<v1::Versioned<v1::CounterRecord>>(&b, 1)?
                 .value
                 .to_domain(),
@@ -169,60 +179,71 @@ impl Service<'_> {
         let locked_until_ms = delay_after(failures, PASSWORD_FREE_FAILURES)
             .map_or(0, |d| at_ms.saturating_add(d))
             .max(legacy.locked_until_ms);
-        Ok((
+        Ok(PasswordFailures {
+            subject,
             own,
-            FailureCounter {
+            legacy: legacy.failures > 0,
+            counter: FailureCounter {
                 failures,
                 locked_until_ms,
             },
-        ))
+        })
     }
 
-    /// Refuse a password attempt for this address while it is locked (reads only).
-    pub(super) fn password_gate(&self, email_input: &str) -> Result<(), FlowError> {
-        let (_, counter) = self.password_counter(&Self::password_subject(email_input))?;
-        enforce(counter.verdict(self.now_ms()))
+    /// Refuse a password attempt for this address while it is locked (reads only). The
+    /// answer goes to [`Service::password_outcome`] after the check.
+    pub(super) fn password_gate(&self, email_input: &str) -> Result<PasswordFailures, FlowError> {
+        let failures = self.password_failures(email_input)?;
+        enforce(failures.counter.verdict(self.now_ms()))?;
+        Ok(failures)
     }
 
-    /// Record the outcome of a password check for this address: a failure is an
-    /// `increment` and the time of it; a success after failures takes them back.
-    pub(super) fn password_outcome(&self, email_input: &str, ok: bool) -> Result<(), FlowError> {
-        let subject = Self::password_subject(email_input);
+    /// Record the outcome of a password check for the address `failures` was read for:
+    /// a failure is an `increment` and the time of it; a success after failures takes
+    /// them back.
+    pub(super) fn password_outcome(
+        &self,
+        failures: PasswordFailures,
+        ok: bool,
+    ) -> Result<(), FlowError> {
         if ok {
-            return self.password_reset(&subject);
+            return self.password_reset(&failures);
         }
         let n = self
             .store
-            .increment(&records::count_key(PASSWORD, &subject, 0), 1)?;
+            .increment(&records::count_key(PASSWORD, &failures.subject, 0), 1)?;
         if n <= i64::from(MAX_CONSECUTIVE_FAILURES) {
             let record = PasswordFailureRecord {
                 v: records::VERSION_1,
                 at_ms: self.now_ms(),
             };
             self.store.set(
-                &records::password_failure_key(&subject),
+                &records::password_failure_key(&failures.subject),
                 &records::encode(&record)?,
             )?;
         }
         self.address_failed()
     }
 
-    /// Forget the password failures of an address (`subject`: hash of the e-mail).
-    fn password_reset(&self, subject: &str) -> Result<(), FlowError> {
-        let (own, counter) = self.password_counter(subject)?;
-        if own > 0 {
-            self.store
-                .increment(&records::count_key(PASSWORD, subject, 0), -own)?;
+    /// Forget the password failures `failures` counted (failures counted meanwhile by
+    /// concurrent requests stay).
+    fn password_reset(&self, failures: &PasswordFailures) -> Result<(), FlowError> {
+        if failures.own > 0 {
+            self.store.increment(
+                &records::count_key(PASSWORD, &failures.subject, 0),
+                -failures.own,
+            )?;
         }
-        if counter.failures as i64 > own.max(0) {
-            self.store.delete(&v1::password_throttle_key(subject))?;
+        if failures.legacy {
+            self.store
+                .delete(&v1::password_throttle_key(&failures.subject))?;
         }
         Ok(())
     }
 
     /// Support's reset clears the password lock of `email` too.
     pub(super) fn password_unlock(&self, email: &Email) -> Result<(), FlowError> {
-        self.password_reset(&Self::password_subject(email.as_str()))
+        self.password_reset(&self.password_failures(email.as_str())?)
     }
 
     /// Inside an account update: refuse a code while the account's code lock holds.
@@ -230,17 +251,19 @@ impl Service<'_> {
         enforce(account.code_throttle.verdict(self.now_ms()))
     }
 
-    /// Inside an account update: record a wrong code and its audit events. Returns
-    /// `true` when this failure started a lock, for [`Service::after_code_failure`].
-    pub(super) fn code_failed(&self, account: &mut Account) -> bool {
+    /// Inside an account update: record a wrong code and its audit events. Returns the
+    /// address to send the lock notice to when this failure started a lock, for
+    /// [`Service::after_code_failure`].
+    pub(super) fn code_failed(&self, account: &mut Account) -> Option<Email> {
         let started = account
             .code_throttle
             .fail(self.now_ms(), CODE_FREE_FAILURES);
         self.event(account, super::AuditKind::CodeRejected);
-        if started {
-            self.event(account, super::AuditKind::LockedOut);
+        if !started {
+            return None;
         }
-        started
+        self.event(account, super::AuditKind::LockedOut);
+        Some(account.email.clone())
     }
 
     /// Inside an account update: a right code resets the counter.
@@ -249,14 +272,11 @@ impl Service<'_> {
     }
 
     /// After a wrong code was recorded: count it against the client address, and when
-    /// it started a lock, queue one notice e-mail.
-    pub(super) fn after_code_failure(
-        &self,
-        email: Option<&Email>,
-        lock_started: bool,
-    ) -> Result<(), FlowError> {
+    /// it started a lock (`lock_notice`, from [`Service::code_failed`]), queue one
+    /// notice e-mail.
+    pub(super) fn after_code_failure(&self, lock_notice: Option<Email>) -> Result<(), FlowError> {
         self.address_failed()?;
-        if let (true, Some(email)) = (lock_started, email) {
+        if let Some(email) = lock_notice {
             self.outbox.queue(Message::Email {
                 to: email.as_str().to_owned(),
                 subject: "Several wrong sign-in codes on your account".to_owned(),

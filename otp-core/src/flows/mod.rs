@@ -173,6 +173,11 @@ impl Service<'_> {
     /// is never lost), and its result is returned. Nothing is written when it changed
     /// nothing.
     ///
+    /// When more than [`OPS_KEEP`] other writes land between the swap and the read-back,
+    /// a write that happened is taken for a lost one and `change` decides again on the
+    /// newer record: it never takes effect twice unnoticed (a consumed time step is
+    /// then refused as used), at worst the answer is the one for the newer state.
+    ///
     /// Errors: `NotSignedIn` when there is no such account, `Busy` after
     /// [`MAX_WRITE_ATTEMPTS`] lost rounds, `Internal` for store faults; otherwise
     /// `change`'s own.

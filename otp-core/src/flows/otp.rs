@@ -93,9 +93,9 @@ impl Service<'_> {
         };
         let code = code::normalise(code_input, params.digits).map_err(FlowError::MalformedCode)?;
         self.address_gate()?;
-        self.password_gate(account.email.as_str())?;
+        let failures = self.password_gate(account.email.as_str())?;
         let password_ok = password::verify(password_input, &account.password_phc);
-        self.password_outcome(account.email.as_str(), password_ok)?;
+        self.password_outcome(failures, password_ok)?;
         self.activate_checked(&account, password_ok, &code)
     }
 
@@ -109,9 +109,9 @@ impl Service<'_> {
     ) -> Result<(), FlowError> {
         let account_id = account.id.as_str();
         let now_ms = self.now_ms();
-        let mut lock_started = false;
+        let mut lock_notice = None;
         let result = self.update_account(account_id, |account| {
-            lock_started = false;
+            lock_notice = None;
             self.code_gate(account)?;
             let OtpState::Pending {
                 sealed,
@@ -162,13 +162,13 @@ impl Service<'_> {
                 Err(_) => {
                     account.otp = discarded;
                     self.event(account, AuditKind::OtpActivationFailed);
-                    lock_started = self.code_failed(account);
+                    lock_notice = self.code_failed(account);
                     Err(FlowError::ActivationFailed(ActivationFailure::WrongCode))
                 }
             }
         });
         if let Err(FlowError::ActivationFailed(ActivationFailure::WrongCode)) = &result {
-            self.after_code_failure(Some(&account.email), lock_started)?;
+            self.after_code_failure(lock_notice)?;
         }
         result
     }
@@ -192,22 +192,22 @@ impl Service<'_> {
         code::normalise(code_input, params.digits).map_err(FlowError::MalformedCode)?;
         let email = account.email.as_str();
         self.address_gate()?;
-        self.password_gate(email)?;
+        let failures = self.password_gate(email)?;
         let password_ok = password::verify(password_input, &account.password_phc);
-        self.password_outcome(email, password_ok)?;
+        self.password_outcome(failures, password_ok)?;
         if !password_ok {
             return Err(FlowError::InvalidCredentials);
         }
-        let mut lock_started = false;
+        let mut lock_notice = None;
         let outcome = self.update_account(account_id, |account| {
-            self.consume_code(account, code_input, &mut lock_started)?;
+            self.consume_code(account, code_input, &mut lock_notice)?;
             account.otp = OtpState::Disabled;
             account.end_links();
             self.event(account, AuditKind::OtpDeactivated);
             Ok(())
         });
         if let Err(FlowError::InvalidCode) = &outcome {
-            self.after_code_failure(Some(&account.email), lock_started)?;
+            self.after_code_failure(lock_notice)?;
         }
         outcome
     }

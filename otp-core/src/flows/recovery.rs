@@ -18,10 +18,7 @@ use super::legacy::Named;
 use super::limits::{RECOVERY_ADDRESS, SMS_PHONE, sha256_hex};
 use super::{AuditKind, FlowError, Service};
 use crate::account::{Account, OtpState, RecoveryLink, SmsCode};
-use crate::config::{
-    RECOVERY_LINK_TTL_MS, RECOVERY_PHONE_MAX_MISMATCHES, RECOVERY_SMS_MAX_TRIES,
-    RECOVERY_SMS_TTL_MS,
-};
+use crate::config::{RECOVERY_LINK_TTL_MS, RECOVERY_SMS_TTL_MS};
 use crate::identity::{Email, Phone};
 use crate::ports::Message;
 use crate::records::{self, SmsIndexRecord, v1};
@@ -117,10 +114,7 @@ impl Service<'_> {
     fn live_link(&self, account: &mut Account, named: &Named) -> Result<usize, FlowError> {
         named.take_in(account);
         let index = named.link(account).ok_or(FlowError::LinkExpired)?;
-        let link = &account.links[index];
-        if link.expires_ms <= self.now_ms()
-            || link.phone_mismatches >= RECOVERY_PHONE_MAX_MISMATCHES
-        {
+        if !account.links[index].is_live(self.now_ms()) {
             account.links.remove(index);
             return Err(FlowError::LinkExpired);
         }
@@ -133,12 +127,10 @@ impl Service<'_> {
         let account = self
             .load_account(&named.account_id)?
             .ok_or(FlowError::LinkExpired)?;
-        let link = named.peek_link(&account).ok_or(FlowError::LinkExpired)?;
-        if link.expires_ms <= self.now_ms()
-            || link.phone_mismatches >= RECOVERY_PHONE_MAX_MISMATCHES
-        {
-            return Err(FlowError::LinkExpired);
-        }
+        let link = named
+            .peek_link(&account)
+            .filter(|link| link.is_live(self.now_ms()))
+            .ok_or(FlowError::LinkExpired)?;
         Ok((named, account, link))
     }
 
@@ -219,14 +211,20 @@ impl Service<'_> {
     /// well-formed code, a code that was sent and is still valid), so a person's CAPTCHA
     /// answer is not spent on a request that fails anyway. Changes nothing.
     pub fn recovery_precheck(&self, token: &str, code_input: &str) -> Result<(), FlowError> {
-        let (_, _, link) = self.peek_link(token)?;
-        crate::code::normalise(code_input, 6).map_err(FlowError::MalformedCode)?;
-        match &link.sms {
-            Some(sms) if sms.expires_ms > self.now_ms() && sms.tries < RECOVERY_SMS_MAX_TRIES => {
-                Ok(())
-            }
-            _ => Err(FlowError::SmsCodeRequired),
-        }
+        self.precheck(token, code_input).map(drop)
+    }
+
+    /// [`Service::recovery_precheck`], with what the token names and the code typed.
+    fn precheck(
+        &self,
+        token: &str,
+        code_input: &str,
+    ) -> Result<(Named, crate::code::Code), FlowError> {
+        let (named, _, link) = self.peek_link(token)?;
+        let code = crate::code::normalise(code_input, 6).map_err(FlowError::MalformedCode)?;
+        link.usable_sms(self.now_ms())
+            .ok_or(FlowError::SmsCodeRequired)?;
+        Ok((named, code))
     }
 
     /// Finish recovery: `captcha_passed` is the platform's CAPTCHA verdict. One write:
@@ -238,23 +236,18 @@ impl Service<'_> {
         code_input: &str,
         captcha_passed: bool,
     ) -> Result<(), FlowError> {
-        self.recovery_precheck(token, code_input)?;
+        let (named, typed) = self.precheck(token, code_input)?;
         if !captcha_passed {
             return Err(FlowError::CaptchaFailed);
         }
-        let named = self.name_link(token)?;
-        let typed = crate::code::normalise(code_input, 6).map_err(FlowError::MalformedCode)?;
         self.address_gate()?;
         let now = self.now_ms();
-        let mut lock_started = false;
+        let mut lock_notice = None;
         let outcome = self.update_account(&named.account_id, |account| {
-            lock_started = false;
+            lock_notice = None;
             let index = self.live_link(account, &named)?;
             let link = &account.links[index];
-            let sms = match &link.sms {
-                Some(sms) if sms.expires_ms > now && sms.tries < RECOVERY_SMS_MAX_TRIES => sms,
-                _ => return Err(FlowError::SmsCodeRequired),
-            };
+            let sms = link.usable_sms(now).ok_or(FlowError::SmsCodeRequired)?;
             let right = constant_time_eq(
                 code_hash(&link.hash, typed.as_str()).as_bytes(),
                 sms.code_hash.as_bytes(),
@@ -264,7 +257,7 @@ impl Service<'_> {
                 if let Some(sms) = account.links[index].sms.as_mut() {
                     sms.tries += 1;
                 }
-                lock_started = self.code_failed(account);
+                lock_notice = self.code_failed(account);
                 return Err(FlowError::WrongSmsCode);
             }
             if !matches!(account.otp, OtpState::Active { .. }) {
@@ -282,8 +275,7 @@ impl Service<'_> {
                 Ok(())
             }
             Err(FlowError::WrongSmsCode) => {
-                let email = self.load_account(&named.account_id)?.map(|a| a.email);
-                self.after_code_failure(email.as_ref(), lock_started)?;
+                self.after_code_failure(lock_notice)?;
                 Err(FlowError::WrongSmsCode)
             }
             Err(FlowError::NotSignedIn) => Err(FlowError::LinkExpired),

@@ -47,18 +47,18 @@ impl Service<'_> {
             return Err(FlowError::PasswordTooLong);
         }
         self.address_gate()?;
-        self.password_gate(email)?;
+        let failures = self.password_gate(email)?;
         let account = match self.find_account_id(&parsed)? {
             Some(id) => self.load_account(&id)?,
             None => None,
         };
         let Some(account) = account else {
             password::verify_dummy(password_input);
-            self.password_outcome(email, false)?;
+            self.password_outcome(failures, false)?;
             return Err(FlowError::InvalidCredentials);
         };
         let password_ok = password::verify(password_input, &account.password_phc);
-        self.password_outcome(email, password_ok)?;
+        self.password_outcome(failures, password_ok)?;
         if !password_ok {
             return Err(FlowError::InvalidCredentials);
         }
@@ -99,9 +99,9 @@ impl Service<'_> {
         let named = self.name_challenge(challenge)?;
         self.address_gate()?;
         let session = AccountToken::generate(self.rng, &named.account_id)?;
-        let mut lock_started = false;
+        let mut lock_notice = None;
         let outcome = self.update_account(&named.account_id, |account| {
-            lock_started = false;
+            lock_notice = None;
             named.take_in(account);
             let index = named
                 .challenge(account)
@@ -111,7 +111,7 @@ impl Service<'_> {
                 account.challenges.remove(index);
                 return Err(FlowError::ChallengeExpired);
             }
-            match self.consume_code(account, code_input, &mut lock_started) {
+            match self.consume_code(account, code_input, &mut lock_notice) {
                 Ok(()) => {
                     account.challenges.remove(index);
                     self.open_session(account, &session);
@@ -127,8 +127,7 @@ impl Service<'_> {
         match outcome {
             Ok(_) => Ok(session),
             Err(FlowError::InvalidCode) => {
-                let email = self.load_account(&named.account_id)?.map(|a| a.email);
-                self.after_code_failure(email.as_ref(), lock_started)?;
+                self.after_code_failure(lock_notice)?;
                 Err(FlowError::InvalidCode)
             }
             Err(FlowError::NotSignedIn) => Err(FlowError::ChallengeExpired),
@@ -138,14 +137,14 @@ impl Service<'_> {
 
     /// Inside an account update: refuse while locked, check the code against the active
     /// secret, consume its step, and keep the failure counter and the audit log.
-    /// `lock_started` tells whether this failure started a lock.
+    /// `lock_notice` gets the address to notify when this failure started a lock.
     pub(super) fn consume_code(
         &self,
         account: &mut Account,
         code_input: &str,
-        lock_started: &mut bool,
+        lock_notice: &mut Option<Email>,
     ) -> Result<(), FlowError> {
-        *lock_started = false;
+        *lock_notice = None;
         self.code_gate(account)?;
         match self.check_active_code(account, code_input, self.now_unix()) {
             Ok(()) => {
@@ -153,7 +152,7 @@ impl Service<'_> {
                 Ok(())
             }
             Err(FlowError::InvalidCode) => {
-                *lock_started = self.code_failed(account);
+                *lock_notice = self.code_failed(account);
                 Err(FlowError::InvalidCode)
             }
             Err(other) => Err(other),

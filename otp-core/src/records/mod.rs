@@ -25,7 +25,7 @@
 
 pub mod v1;
 
-use crate::account::{Account, AuditLog, Challenge, OtpState, RecoveryLink, Session, SmsCode};
+use crate::account::{Account, AuditLog, Challenge, OtpState, RecoveryLink, Session};
 use crate::identity::{Email, Phone};
 use crate::ports::StoreError;
 use crate::throttle::Window;
@@ -43,9 +43,9 @@ pub const VERSION: u16 = 2;
 /// Version tag of records whose form did not change since release 1 (e-mail index,
 /// password failure time).
 pub const VERSION_1: u16 = 1;
-/// Operation ids kept in an account record: enough to recognise one's own write when
-/// reading back, with this many writes by others in between.
-pub const OPS_KEEP: usize = 8;
+/// Operation ids kept in an account record: a writer recognises its own write when
+/// reading back with up to this many writes by others in between (16 × 19 bytes).
+pub const OPS_KEEP: usize = 16;
 
 /// Key of an account record.
 pub fn account_key(id: &str) -> String {
@@ -147,6 +147,29 @@ fn unb64(s: &str) -> Result<Vec<u8>, StoreError> {
     STANDARD
         .decode(s)
         .map_err(|_| StoreError::Corrupt("sealed value is not Base64".into()))
+}
+
+/// An account's profile, OTP state and code counter as stored (both versions keep
+/// them alike); fails on values no release writes.
+fn profile(
+    id: String,
+    email: &str,
+    password_phc: String,
+    phone: Option<&str>,
+    created_ms: u64,
+    otp: &OtpRecord,
+    code_throttle: CounterRecord,
+) -> Result<Account, StoreError> {
+    let corrupt = |what: &str| StoreError::Corrupt(format!("account {what}"));
+    let phone = match phone {
+        Some(p) => Some(Phone::from_e164(p).map_err(|_| corrupt("phone"))?),
+        None => None,
+    };
+    let email = Email::parse(email).map_err(|_| corrupt("e-mail"))?;
+    let mut account = Account::new(id, email, password_phc, phone, created_ms);
+    account.otp = otp.to_domain()?;
+    account.code_throttle = code_throttle.to_domain();
+    Ok(account)
 }
 
 fn otp_record(otp: &OtpState) -> OtpRecord {
@@ -300,11 +323,7 @@ impl AccountRecord {
                     expires_ms: l.expires_ms,
                     phone_mismatches: l.phone_mismatches,
                     sms_sends: l.sms_sends,
-                    sms: l.sms.as_ref().map(|s| v1::SmsCodeRecord {
-                        code_hash: s.code_hash.clone(),
-                        expires_ms: s.expires_ms,
-                        tries: s.tries,
-                    }),
+                    sms: l.sms.as_ref().map(v1::SmsCodeRecord::from_domain),
                     sms_status: l.sms_status.clone(),
                 })
                 .collect(),
@@ -316,19 +335,15 @@ impl AccountRecord {
 
     /// The domain account; fails on values no release writes.
     pub fn to_domain(self) -> Result<Account, StoreError> {
-        let corrupt = |what: &str| StoreError::Corrupt(format!("account {what}"));
-        let mut account = Account::new(
+        let mut account = profile(
             self.id,
-            Email::parse(&self.email).map_err(|_| corrupt("e-mail"))?,
+            &self.email,
             self.password,
-            match &self.phone {
-                Some(p) => Some(Phone::from_e164(p).map_err(|_| corrupt("phone"))?),
-                None => None,
-            },
+            self.phone.as_deref(),
             self.created_ms,
-        );
-        account.otp = self.otp.to_domain()?;
-        account.code_throttle = self.code_throttle.to_domain();
+            &self.otp,
+            self.code_throttle,
+        )?;
         account.sessions = self
             .sessions
             .into_iter()
@@ -355,11 +370,7 @@ impl AccountRecord {
                 expires_ms: l.expires_ms,
                 phone_mismatches: l.phone_mismatches,
                 sms_sends: l.sms_sends,
-                sms: l.sms.map(|s| SmsCode {
-                    code_hash: s.code_hash,
-                    expires_ms: s.expires_ms,
-                    tries: s.tries,
-                }),
+                sms: l.sms.as_ref().map(v1::SmsCodeRecord::to_domain),
                 sms_status: l.sms_status,
             })
             .collect();

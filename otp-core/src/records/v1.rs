@@ -14,7 +14,6 @@
 //! | `throttle/address/…`, `throttle/recovery-address/…`, `throttle/sms-phone/…` | [`Versioned`]`<`[`Window`]`>` | events still counted by the window |
 
 use crate::account::{Account, AuditEntry, AuditLog, Challenge, OtpState, RecoveryLink, SmsCode};
-use crate::identity::{Email, Phone};
 use crate::ports::StoreError;
 use crate::throttle::{FailureCounter, Window};
 use serde::{Deserialize, Serialize};
@@ -175,19 +174,15 @@ impl AccountRecord {
         audit: Option<AuditRecord>,
         recovery_emails: Window,
     ) -> Result<Account, StoreError> {
-        let corrupt = |what: &str| StoreError::Corrupt(format!("v1 account {what}"));
-        let mut account = Account::new(
+        let mut account = super::profile(
             self.id.clone(),
-            Email::parse(&self.email).map_err(|_| corrupt("e-mail"))?,
+            &self.email,
             self.password.clone(),
-            match &self.phone {
-                Some(p) => Some(Phone::from_e164(p).map_err(|_| corrupt("phone"))?),
-                None => None,
-            },
+            self.phone.as_deref(),
             self.created_ms,
-        );
-        account.otp = self.otp.to_domain()?;
-        account.code_throttle = self.code_throttle.to_domain();
+            &self.otp,
+            self.code_throttle,
+        )?;
         account.recovery_emails = recovery_emails;
         if let Some(audit) = audit {
             let entries = audit
@@ -262,6 +257,25 @@ pub struct SmsCodeRecord {
     pub tries: u32,
 }
 
+impl SmsCodeRecord {
+    /// Domain form (the same in both versions).
+    pub(crate) fn to_domain(&self) -> SmsCode {
+        SmsCode {
+            code_hash: self.code_hash.clone(),
+            expires_ms: self.expires_ms,
+            tries: self.tries,
+        }
+    }
+    /// Stored form.
+    pub(crate) fn from_domain(sms: &SmsCode) -> Self {
+        SmsCodeRecord {
+            code_hash: sms.code_hash.clone(),
+            expires_ms: sms.expires_ms,
+            tries: sms.tries,
+        }
+    }
+}
+
 /// A v1 recovery link.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct RecoveryRecord {
@@ -288,11 +302,7 @@ impl RecoveryRecord {
             expires_ms: self.expires_ms,
             phone_mismatches: self.phone_mismatches,
             sms_sends: self.sms_sends,
-            sms: self.sms.as_ref().map(|s| SmsCode {
-                code_hash: s.code_hash.clone(),
-                expires_ms: s.expires_ms,
-                tries: s.tries,
-            }),
+            sms: self.sms.as_ref().map(SmsCodeRecord::to_domain),
             sms_status: self.sms_status.clone(),
         }
     }
