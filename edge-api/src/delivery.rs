@@ -3,18 +3,13 @@
 //! read → decide → write of the account ([`otp_core::flows`]), never a write against
 //! what the request saw.
 
-use crate::context::{Platform, config, provider_settings, providers_for};
-use otp_core::client::ClientAddress;
-use otp_core::flows::Service;
+use crate::context::{Platform, config, provider_settings, providers_for, service};
+use crate::request::ApiRequest;
 use otp_core::ports::Message;
 
 /// Deliver `messages`; failures are logged (without content) and, for text messages,
 /// recorded as the link's delivery status so the recovery page can offer a resend.
-pub async fn deliver(
-    platform: &Platform<'_>,
-    client: Option<ClientAddress>,
-    messages: Vec<Message>,
-) {
+pub async fn deliver(platform: &Platform<'_>, request: &ApiRequest, messages: Vec<Message>) {
     if messages.is_empty() {
         return;
     }
@@ -24,14 +19,7 @@ pub async fn deliver(
     };
     let settings = provider_settings(platform, &config);
     let providers = providers_for(&config, &settings, platform);
-    let svc = Service {
-        store: platform.store,
-        clock: platform.clock,
-        rng: platform.rng,
-        outbox: platform.outbox,
-        config: &config,
-        client,
-    };
+    let svc = service(request, platform, &config);
     for message in messages {
         match message {
             Message::Email { to, subject, body } => {

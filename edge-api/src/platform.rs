@@ -2,7 +2,7 @@
 //! key-value store (`wasi:keyvalue` store + atomics), wall clock, WASI random, Spin
 //! variables and outbound HTTP. Only built for wasm32.
 
-use crate::context::{self, Platform};
+use crate::context::Platform;
 use crate::delivery;
 use crate::providers::{BoxFuture, HttpCall, HttpReply, ProviderError, Transport};
 use crate::request::{ApiRequest, MAX_BODY_BYTES};
@@ -215,8 +215,5 @@ async fn handle(req: IncomingRequest, response_out: ResponseOutparam) {
         eprintln!("edge-api: response not sent: {e:?}");
     }
     // The response is complete; e-mails and text messages go out now.
-    let client = context::config(&platform)
-        .ok()
-        .and_then(|config| context::client(&request, &config));
-    delivery::deliver(&platform, client, outbox.take()).await;
+    delivery::deliver(&platform, &request, outbox.take()).await;
 }

@@ -28,7 +28,7 @@ fn signed_in_response(token: &otp_core::tokens::AccountToken) -> ApiResponse {
     )
     .with_header(
         "set-cookie",
-        session_cookie(&token.to_client(), SESSION_TTL_MS / 1000),
+        session_cookie(token.as_str(), SESSION_TTL_MS / 1000),
     )
 }
 

@@ -1,7 +1,7 @@
 //! Lost-keychain recovery, the SMS delivery callback and the support reset.
 
 use super::{Params, Platform, with_service};
-use crate::context::{self, config, provider_settings, providers_for, service};
+use crate::context::{config, provider_settings, providers_for, service};
 use crate::providers::dev::TEST_TOKEN;
 use crate::request::ApiRequest;
 use crate::response::{ApiError, ApiResponse};
@@ -77,7 +77,7 @@ pub(super) async fn confirm(
     svc.recovery_precheck(param(params), &body.code)?;
     let settings = provider_settings(platform, &config);
     let providers = providers_for(&config, &settings, platform);
-    let client = context::client(req, &config).map(|c| c.to_string());
+    let client = svc.client.map(|c| c.to_string());
     let passed = if body.captcha_token.is_empty() || body.captcha_token.len() > 4096 {
         false
     } else {

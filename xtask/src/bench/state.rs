@@ -101,29 +101,22 @@ pub fn prepare_sign_ins(
     tag: &str,
     now_ms: u64,
 ) -> Result<Vec<String>> {
-    let config = ServiceConfig::from_variables(|name| match name {
-        "seal_keys" => Some(seal_keys.to_owned()),
-        _ => None,
-    })
-    .map_err(bad)?;
     let params = TotpParams::default();
     let password_phc = password::hash(&OsRng, PASSWORD).map_err(bad)?;
     std::fs::create_dir_all(data_dir).map_err(|e| Error::io("creating", data_dir, e))?;
     let db_path = data_dir.join(DB_FILE_NAME);
-    let conn = open(&db_path)?;
     let sqlite = |e: rusqlite::Error| Error::Project(format!("{}: {e}", db_path.display()));
-    conn.execute_batch("BEGIN IMMEDIATE").map_err(sqlite)?;
-    let store = SqliteStore(Mutex::new(conn));
-    let clock = FixedClock::at(now_ms.saturating_sub(ACTIVATED_BEFORE_MS));
-    let outbox = MemoryOutbox::default();
-    let svc = Service {
-        store: &store,
-        clock: &clock,
-        rng: &OsRng,
-        outbox: &outbox,
-        config: &config,
-        client: None,
-    };
+    let flows = Flows::open(
+        &db_path,
+        seal_keys,
+        now_ms.saturating_sub(ACTIVATED_BEFORE_MS),
+    )?;
+    flows
+        .store
+        .conn()
+        .execute_batch("BEGIN IMMEDIATE")
+        .map_err(sqlite)?;
+    let svc = flows.service();
     let mut bodies = Vec::with_capacity(count);
     for i in 0..count {
         let email = format!("bench-{tag}-{i}@example.com");
@@ -133,8 +126,42 @@ pub fn prepare_sign_ins(
         let code = params.code_at(&secret, now_ms / 1000).map_err(bad)?;
         bodies.push(serde_json::json!({ "challenge": challenge, "code": code }).to_string());
     }
-    store.conn().execute_batch("COMMIT").map_err(sqlite)?;
+    flows.store.conn().execute_batch("COMMIT").map_err(sqlite)?;
     Ok(bodies)
+}
+
+/// otp-core's flows over edge-host's database file, at a fixed clock.
+struct Flows {
+    store: SqliteStore,
+    clock: FixedClock,
+    outbox: MemoryOutbox,
+    config: ServiceConfig,
+}
+
+impl Flows {
+    fn open(db_path: &Path, seal_keys: &str, now_ms: u64) -> Result<Flows> {
+        let config = ServiceConfig::from_variables(|name| {
+            (name == "seal_keys").then(|| seal_keys.to_owned())
+        })
+        .map_err(bad)?;
+        Ok(Flows {
+            store: SqliteStore(Mutex::new(open(db_path)?)),
+            clock: FixedClock::at(now_ms),
+            outbox: MemoryOutbox::default(),
+            config,
+        })
+    }
+
+    fn service(&self) -> Service<'_> {
+        Service {
+            store: &self.store,
+            clock: &self.clock,
+            rng: &OsRng,
+            outbox: &self.outbox,
+            config: &self.config,
+            client: None,
+        }
+    }
 }
 
 /// edge-host's key-value table, from the file edge-host itself creates it with.
@@ -171,21 +198,8 @@ mod tests {
         let now_ms = 1_700_000_010_000;
         let bodies = prepare_sign_ins(&dir, seal_keys, 3, "t", now_ms).unwrap();
         assert_eq!(bodies.len(), 3);
-        let store = SqliteStore(Mutex::new(open(&dir.join(DB_FILE_NAME)).unwrap()));
-        let config = ServiceConfig::from_variables(|name| {
-            (name == "seal_keys").then(|| seal_keys.to_owned())
-        })
-        .unwrap();
-        let clock = FixedClock::at(now_ms);
-        let outbox = MemoryOutbox::default();
-        let svc = Service {
-            store: &store,
-            clock: &clock,
-            rng: &OsRng,
-            outbox: &outbox,
-            config: &config,
-            client: None,
-        };
+        let flows = Flows::open(&dir.join(DB_FILE_NAME), seal_keys, now_ms).unwrap();
+        let svc = flows.service();
         for body in &bodies {
             let body: serde_json::Value = serde_json::from_str(body).unwrap();
             let challenge = body["challenge"].as_str().unwrap();
