@@ -476,4 +476,46 @@ mod tests {
         assert_eq!(again.get("default", "k").unwrap(), Some(b"v".to_vec()));
         again.close().unwrap();
     }
+
+    /// The store as otp-core's port, for its conformance suite.
+    struct Port(KvStore);
+
+    fn port_error(e: KvError) -> otp_core::ports::StoreError {
+        otp_core::ports::StoreError::Unavailable(e.to_string())
+    }
+
+    impl otp_core::ports::Store for Port {
+        fn get(&self, key: &str) -> Result<Option<Vec<u8>>, otp_core::ports::StoreError> {
+            self.0.get("default", key).map_err(port_error)
+        }
+        fn set(&self, key: &str, value: &[u8]) -> Result<(), otp_core::ports::StoreError> {
+            self.0.set("default", key, value).map_err(port_error)
+        }
+        fn delete(&self, key: &str) -> Result<(), otp_core::ports::StoreError> {
+            self.0.delete("default", key).map_err(port_error)
+        }
+        fn compare_and_swap(
+            &self,
+            key: &str,
+            expected: Option<&[u8]>,
+            new: &[u8],
+        ) -> Result<bool, otp_core::ports::StoreError> {
+            self.0
+                .compare_and_swap("default", key, expected, new)
+                .map(|outcome| outcome == CasOutcome::Swapped)
+                .map_err(port_error)
+        }
+        fn increment(&self, key: &str, delta: i64) -> Result<i64, otp_core::ports::StoreError> {
+            self.0.increment("default", key, delta).map_err(port_error)
+        }
+    }
+
+    /// Guarantees G1–G3 and the read-back protocol (`otp_core::contract`) on the
+    /// database file as edge-host keeps it (WAL, `synchronous=FULL`).
+    #[test]
+    fn keeps_the_key_value_contract_of_otp_core() {
+        let dir = TempDir::new("kv-contract");
+        let kv = KvStore::open(&dir.path().join("kv.db")).unwrap();
+        otp_core::contract::check(&Port(kv), "contract").unwrap();
+    }
 }
