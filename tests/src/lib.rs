@@ -6,6 +6,7 @@
 //! locations: `OTP_EDGE_HOST_BIN` (target/release/edge-host), `OTP_EDGE_COMPONENT`
 //! (target/wasm32-wasip2/wasm-release/edge_api.wasm), `OTP_EDGE_WEB` (web/).
 
+pub mod spin;
 pub mod standin;
 
 use serde_json::Value;
@@ -18,14 +19,28 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// A development sealing key for the tests (bytes 0..32).
 pub const SEAL_KEYS: &str = "t1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
-fn workspace_root() -> PathBuf {
+pub(crate) fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn artifact(var: &str, default: &str) -> PathBuf {
+pub(crate) fn artifact(var: &str, default: &str) -> PathBuf {
     std::env::var_os(var)
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join(default))
+}
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// Something serving the portal's API: edge-host or a Spin instance.
+pub trait Serves {
+    /// A new client with no cookie.
+    fn client(&self) -> Client;
 }
 
 /// A running edge-host; stopped with SIGTERM on drop.
@@ -49,10 +64,7 @@ impl EdgeHost {
         data_dir: &Path,
         vars: impl FnOnce(&str) -> Vec<(String, String)>,
     ) -> EdgeHost {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
+        let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
         let bin = artifact("OTP_EDGE_HOST_BIN", "target/release/edge-host");
         let mut command = Command::new(&bin);
@@ -142,14 +154,13 @@ impl EdgeHost {
 
     /// A new client with no cookie.
     pub fn client(&self) -> Client {
-        Client {
-            base: self.base.clone(),
-            agent: ureq::Agent::config_builder()
-                .http_status_as_error(false)
-                .build()
-                .into(),
-            cookie: None,
-        }
+        Client::new(&self.base)
+    }
+}
+
+impl Serves for EdgeHost {
+    fn client(&self) -> Client {
+        Client::new(&self.base)
     }
 }
 
@@ -188,6 +199,26 @@ pub struct Client {
 }
 
 impl Client {
+    /// A client of the server at `base` (`http://host:port`), with no cookie.
+    pub fn new(base: &str) -> Client {
+        Client {
+            base: base.to_owned(),
+            agent: ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .build()
+                .into(),
+            cookie: None,
+        }
+    }
+
+    /// The same session against another server (another instance sharing the store).
+    pub fn on(&self, other: &dyn Serves) -> Client {
+        Client {
+            cookie: self.cookie.clone(),
+            ..other.client()
+        }
+    }
+
     /// Send `method path` with a raw body and content type.
     pub fn raw(
         &mut self,
@@ -273,7 +304,7 @@ impl Client {
 /// with the previous time step's code from `oathtool` (so the current step stays free
 /// for the test). Returns the Base32 key and the client, still signed in.
 pub fn register_active(
-    host: &EdgeHost,
+    host: &dyn Serves,
     email: &str,
     password: &str,
     phone: &str,
@@ -354,7 +385,8 @@ pub fn pyotp_code(base32: &str, unix: u64) -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
-/// All `(store, key, value)` rows of the key-value file, sorted.
+/// All `(store, key, value)` rows of the key-value file in `data_dir` (edge-host's
+/// data directory or Spin's state directory: the same file name and table), sorted.
 pub fn kv_rows(data_dir: &Path) -> Vec<(String, String, Vec<u8>)> {
     let db = rusqlite::Connection::open_with_flags(
         data_dir.join("sqlite_key_value.db"),

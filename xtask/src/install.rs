@@ -83,6 +83,12 @@ const DEBIAN_TOOLS: &[DebianTool] = &[
         needed_for: &[Needs::Test],
     },
     DebianTool {
+        command: "redis-server",
+        purpose: "the Redis that several Spin instances share in the Spin store tests",
+        package: "redis-server",
+        needed_for: &[Needs::Test],
+    },
+    DebianTool {
         command: "chromium",
         purpose: "headless browser of the browser tests and page-load benchmarks",
         package: "chromium",

@@ -1,0 +1,224 @@
+//! Real Spin for the tests: `spin up` of the release edge-api component with Spin's own
+//! key-value store — its SQLite file, or a `redis-server` shared by several instances —
+//! each on a free loopback port with a fresh state directory, stopped on drop.
+//!
+//! The Spin CLI is `OTP_EDGE_SPIN`, else `spin` on PATH, else `../shared/bin/spin`
+//! beside the workspace; [`spin_binary`] is `None` when there is none.
+
+use crate::{Client, SEAL_KEYS, Serves, artifact, free_port, workspace_root};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The Spin CLI to run, if any.
+pub fn spin_binary() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("OTP_EDGE_SPIN") {
+        return Some(PathBuf::from(path));
+    }
+    let on_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("spin"))
+            .find(|p| p.is_file())
+    });
+    on_path.or_else(|| {
+        let shared = workspace_root().join("../shared/bin/spin");
+        shared.is_file().then_some(shared)
+    })
+}
+
+/// The application manifest of the API part of `spin.toml`, for the component at
+/// `component` (the static file server of `spin.toml` is fetched from a URL, which these
+/// machines cannot reach).
+fn manifest(component: &Path) -> String {
+    format!(
+        r#"spin_manifest_version = 2
+
+[application]
+name = "otp-edge-test"
+version = "0.1.0"
+
+[variables]
+seal_keys = {{ required = true, secret = true }}
+issuer = {{ default = "otp-edge on Spin" }}
+public_base_url = {{ required = true }}
+trusted_proxies = {{ default = "" }}
+
+[[trigger.http]]
+route = "/api/..."
+component = "edge-api"
+
+[component.edge-api]
+source = "{}"
+key_value_stores = ["default"]
+
+[component.edge-api.variables]
+seal_keys = "{{{{ seal_keys }}}}"
+issuer = "{{{{ issuer }}}}"
+public_base_url = "{{{{ public_base_url }}}}"
+trusted_proxies = "{{{{ trusted_proxies }}}}"
+"#,
+        component.display()
+    )
+}
+
+fn wait_for_port(port: u16, what: &str, child: &mut Child) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("{what} exited before listening: {status}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    panic!("{what} did not listen on port {port} within 120 s");
+}
+
+fn stop(child: &mut Child) {
+    if matches!(child.try_wait(), Ok(None)) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if !matches!(child.try_wait(), Ok(None)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+    }
+    let _ = child.wait();
+}
+
+/// A `redis-server` on a free loopback port, nothing saved to disk; stopped on drop.
+pub struct Redis {
+    child: Child,
+    /// Its port.
+    pub port: u16,
+}
+
+impl Redis {
+    /// Start one and wait until it accepts connections.
+    pub fn start() -> Redis {
+        let port = free_port();
+        let mut child = Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .arg("--port")
+            .arg(port.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server is installed (cargo xtask test installs it)");
+        wait_for_port(port, "redis-server", &mut child);
+        Redis { child, port }
+    }
+
+    /// Keys matching `pattern` (`redis-cli --scan`).
+    pub fn keys(&self, pattern: &str) -> Vec<String> {
+        let out = Command::new("redis-cli")
+            .args(["-p", &self.port.to_string(), "--scan", "--pattern", pattern])
+            .output()
+            .expect("redis-cli runs");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        stop(&mut self.child);
+    }
+}
+
+/// One `spin up` of the component; stopped with SIGTERM on drop.
+pub struct SpinApp {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// Its `--state-dir` (Spin's SQLite key-value file is `sqlite_key_value.db` there).
+    pub state_dir: PathBuf,
+}
+
+impl SpinApp {
+    /// Start `spin` with its default SQLite store in `dir`.
+    pub fn sqlite(spin: &Path, dir: &Path) -> SpinApp {
+        Self::start(spin, dir, None)
+    }
+
+    /// Start `spin` in `dir` with the default store in `redis`.
+    pub fn redis(spin: &Path, dir: &Path, redis: &Redis) -> SpinApp {
+        Self::start(spin, dir, Some(redis.port))
+    }
+
+    fn start(spin: &Path, dir: &Path, redis_port: Option<u16>) -> SpinApp {
+        std::fs::create_dir_all(dir).expect("state dir");
+        let component = artifact(
+            "OTP_EDGE_COMPONENT",
+            "target/wasm32-wasip2/wasm-release/edge_api.wasm",
+        );
+        let component = component.canonicalize().unwrap_or(component);
+        let manifest_path = dir.join("spin.toml");
+        std::fs::write(&manifest_path, manifest(&component)).expect("manifest");
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let state_dir = dir.join("state");
+        let mut command = Command::new(spin);
+        command
+            .arg("up")
+            .arg("--from")
+            .arg(&manifest_path)
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--state-dir")
+            .arg(&state_dir);
+        if let Some(redis_port) = redis_port {
+            let config = dir.join("runtime-config.toml");
+            std::fs::write(
+                &config,
+                format!(
+                    "[key_value_store.default]\ntype = \"redis\"\nurl = \"redis://127.0.0.1:{redis_port}\"\n"
+                ),
+            )
+            .expect("runtime config");
+            command.arg("--runtime-config-file").arg(config);
+        }
+        let mut child = command
+            .env("SPIN_VARIABLE_SEAL_KEYS", SEAL_KEYS)
+            .env("SPIN_VARIABLE_PUBLIC_BASE_URL", &base)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", spin.display()));
+        wait_for_port(port, "spin up", &mut child);
+        SpinApp {
+            child,
+            base,
+            state_dir,
+        }
+    }
+
+    /// Stop it at once (SIGKILL), as a crash would.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Serves for SpinApp {
+    fn client(&self) -> Client {
+        Client::new(&self.base)
+    }
+}
+
+impl Drop for SpinApp {
+    fn drop(&mut self) {
+        stop(&mut self.child);
+    }
+}
