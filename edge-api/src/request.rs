@@ -74,20 +74,17 @@ impl ApiRequest {
     }
 
     /// Refuse a cross-origin state change: when an `Origin` header is present it must
-    /// be exactly the origin (scheme, host, port) of `public_base_url` — not the URL
-    /// the platform received, whose scheme behind a TLS-terminating proxy is the
-    /// proxy's plain `http`. Requests without `Origin` (non-browser clients) pass;
-    /// browsers always send it on POST, PUT and DELETE, and the session cookie is
+    /// be `own` — the portal's origin, [`otp_core::config::ServiceConfig::public_origin`],
+    /// not the URL the platform received, whose scheme behind a TLS-terminating proxy
+    /// is the proxy's plain `http`. Requests without `Origin` (non-browser clients)
+    /// pass; browsers always send it on POST, PUT and DELETE, and the session cookie is
     /// `SameSite=Strict` besides.
     ///
     /// Errors: 403 `cross_origin`.
-    pub fn check_same_origin(&self, public_base_url: &str) -> Result<(), ApiError> {
-        let Some(origin) = self.header("origin") else {
-            return Ok(());
-        };
-        match origin_of(public_base_url) {
-            Some(own) if own.eq_ignore_ascii_case(origin.trim()) => Ok(()),
-            _ => Err(ApiError::CrossOrigin),
+    pub fn check_same_origin(&self, own: &str) -> Result<(), ApiError> {
+        match self.header("origin") {
+            Some(origin) if !own.eq_ignore_ascii_case(origin.trim()) => Err(ApiError::CrossOrigin),
+            _ => Ok(()),
         }
     }
 
@@ -144,19 +141,4 @@ impl ApiRequest {
         }
         Ok(form_urlencoded::parse(body).into_owned().collect())
     }
-}
-
-/// `scheme://host[:port]` of an absolute URL, as a browser writes it in `Origin`
-/// (the scheme's default port left out; RFC 6454 §6.1).
-fn origin_of(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let authority = match (
-        scheme.to_ascii_lowercase().as_str(),
-        authority.rsplit_once(':'),
-    ) {
-        ("https", Some((host, "443"))) | ("http", Some((host, "80"))) => host,
-        _ => authority,
-    };
-    Some(format!("{scheme}://{authority}"))
 }

@@ -20,11 +20,14 @@ impl Transport for Offline {
     }
 }
 
+type Variables = Box<dyn Fn(&str) -> Option<String>>;
+
 struct Harness {
     store: MemoryStore,
     dev_outbox: MemoryStore,
     clock: FixedClock,
     outbox: MemoryOutbox,
+    variables: Variables,
 }
 
 fn variables(name: &str) -> Option<String> {
@@ -33,11 +36,16 @@ fn variables(name: &str) -> Option<String> {
 
 impl Harness {
     fn new() -> Harness {
+        Self::with_variables(variables)
+    }
+
+    fn with_variables(variables: impl Fn(&str) -> Option<String> + 'static) -> Harness {
         Harness {
             store: MemoryStore::default(),
             dev_outbox: MemoryStore::default(),
             clock: FixedClock::at(1_700_000_000_000),
             outbox: MemoryOutbox::default(),
+            variables: Box::new(variables),
         }
     }
 
@@ -64,7 +72,7 @@ impl Harness {
             rng: &OsRng,
             outbox: &self.outbox,
             transport: &Offline,
-            variables: &variables,
+            variables: &self.variables,
         };
         futures::executor::block_on(handle(&request, &platform))
     }
@@ -325,5 +333,81 @@ fn sign_in_sets_a_strict_http_only_cookie_that_authenticates() {
         h.send("GET", "/api/account", &[("cookie", &pair)], Some(b""))
             .status,
         401
+    );
+}
+
+/// A deployment behind a TLS-terminating proxy: the browser is on
+/// `https://portal.example`, the platform received plain `http`.
+fn behind_tls_proxy() -> Harness {
+    Harness::with_variables(|name| {
+        let value = match name {
+            "seal_keys" => SEAL_KEYS,
+            "public_base_url" => "https://portal.example",
+            "email_provider_url" => "https://api.postmarkapp.example/email",
+            "sms_provider_url" => "https://api.twilio.example/sms",
+            "captcha_verify_url" => "https://hcaptcha.example/siteverify",
+            _ => return None,
+        };
+        Some(value.to_owned())
+    })
+}
+
+#[test]
+fn state_changes_are_accepted_from_exactly_the_origin_of_public_base_url() {
+    let h = behind_tls_proxy();
+    let register = |origin: &str, email: &str| {
+        h.send(
+            "POST",
+            "/api/accounts",
+            &[
+                ("content-type", "application/json"),
+                ("host", "portal.example"),
+                ("x-forwarded-proto", "https"),
+                ("origin", origin),
+                ("spin-full-url", "http://portal.example/api/accounts"),
+                ("spin-client-addr", "10.0.0.5:40000"),
+            ],
+            Some(format!(r#"{{"email":"{email}","password":"long enough pw"}}"#).as_bytes()),
+        )
+        .status
+    };
+    assert_eq!(register("https://portal.example", "same@example.com"), 201);
+    for other in [
+        "http://portal.example",
+        "https://portal.example:8443",
+        "https://evil.example",
+        "null",
+    ] {
+        assert_eq!(register(other, "other@example.com"), 403, "{other}");
+    }
+}
+
+#[test]
+fn a_client_cannot_choose_the_address_it_is_throttled_under() {
+    let h = Harness::new();
+    // The client sends its own `spin-client-addr` first; the platform's comes last.
+    let statuses: Vec<u16> = (0..31)
+        .map(|i| {
+            let forged = format!("198.51.100.{i}:1");
+            h.send(
+                "POST",
+                "/api/session",
+                &[
+                    ("content-type", "application/json"),
+                    ("spin-client-addr", &forged),
+                    ("spin-client-addr", "203.0.113.9:50000"),
+                ],
+                Some(
+                    format!(r#"{{"email":"nobody{i}@example.com","password":"long enough pw"}}"#)
+                        .as_bytes(),
+                ),
+            )
+            .status
+        })
+        .collect();
+    assert!(statuses[..30].iter().all(|s| *s == 401), "{statuses:?}");
+    assert_eq!(
+        statuses[30], 429,
+        "the real address used up its 30 failures"
     );
 }

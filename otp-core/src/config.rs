@@ -100,6 +100,20 @@ impl Delivery {
     }
 }
 
+/// `scheme://host[:port]` of an absolute `http(s)` URL as a browser writes it in an
+/// `Origin` header: scheme and host lower-case, the scheme's default port left out
+/// (RFC 6454 §6.1, §6.2).
+pub fn origin_of(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let scheme = scheme.to_ascii_lowercase();
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let authority = match (scheme.as_str(), authority.rsplit_once(':')) {
+        ("https", Some((host, "443"))) | ("http", Some((host, "80"))) => host,
+        _ => authority,
+    };
+    format!("{scheme}://{}", authority.to_ascii_lowercase())
+}
+
 /// Whether a URL's host is `localhost`, `127.x.x.x` or `[::1]`.
 pub fn is_loopback(url: &str) -> bool {
     let Some((_, rest)) = url.split_once("://") else {
@@ -122,9 +136,11 @@ pub struct ServiceConfig {
     pub issuer: Issuer,
     /// TOTP parameters for new activations.
     pub totp: TotpParams,
-    /// Origin of the portal, without a trailing `/`: links in e-mails, and the only
-    /// `Origin` a state-changing request may come from.
+    /// Base URL of the portal, without a trailing `/` (links in e-mails).
     pub public_base_url: String,
+    /// Its origin (scheme, host, port) as a browser writes it in `Origin`: the only
+    /// origin a state-changing request may come from, see [`origin_of`].
+    pub public_origin: String,
     /// Support's bearer token; `None` turns the reset endpoint off.
     pub admin_token: Option<SecretString>,
     /// Delivery mode.
@@ -154,6 +170,7 @@ impl ServiceConfig {
         if !(public_base_url.starts_with("http://") || public_base_url.starts_with("https://")) {
             return Err(ConfigError::PublicBaseUrl);
         }
+        let public_origin = origin_of(&public_base_url);
         let delivery = Delivery::decide(
             &public_base_url,
             set("email_provider_url"),
@@ -165,6 +182,7 @@ impl ServiceConfig {
             issuer,
             totp: TotpParams::default(),
             public_base_url,
+            public_origin,
             admin_token: get("admin_token")
                 .filter(|v| !v.trim().is_empty())
                 .map(SecretString::new),

@@ -152,7 +152,7 @@ pub(crate) fn with_service<T>(
 ) -> Result<T, ApiError> {
     let config = config(platform)?;
     if req.method != "GET" {
-        req.check_same_origin(&config.public_base_url)?;
+        req.check_same_origin(&config.public_origin)?;
     }
     f(&service(req, platform, &config))
 }

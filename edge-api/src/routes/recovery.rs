@@ -72,7 +72,7 @@ pub(super) async fn confirm(
 ) -> Result<ApiResponse, ApiError> {
     let body: wire::RecoveryConfirmBody = req.json()?;
     let config = config(platform)?;
-    req.check_same_origin(&config.public_base_url)?;
+    req.check_same_origin(&config.public_origin)?;
     let svc = service(req, platform, &config);
     svc.recovery_precheck(param(params), &body.code)?;
     let settings = provider_settings(platform, &config);
