@@ -24,8 +24,8 @@
 //!   apply the manifest's defaults — edge-api treats unset and empty alike);
 //! * outbound HTTP may reach any host, over `http` or `https` (Spin checks
 //!   `allowed_outbound_hosts`), so tests can run stand-in providers on 127.0.0.1;
-//! * the component gets Spin's request headers for route `/api/...`; a client's own
-//!   `spin-*` headers are removed first;
+//! * the component gets Spin's request headers for route `/api/...`, appended after the
+//!   client's own as Spin appends them (a client's `spin-*` headers come first);
 //! * a request may keep the component busy for 60 s at most; a guest trap or timeout
 //!   is a 500 `{"error":"internal_error",...}` plus a log line; a client that leaves
 //!   before its response stops the guest and is logged with status 499.

@@ -198,23 +198,18 @@ async fn component(
     }
 }
 
-/// Sets the headers Spin gives a component on route [`API_ROUTE`], after removing any
-/// `spin-*` header the client sent (a client must not be able to fake them, e.g. its
-/// address). Adds `Host` when missing (WASI HTTP needs an authority).
+/// Adds the headers Spin gives a component on route [`API_ROUTE`] *after* the client's
+/// own, as Spin does (`crates/trigger-http/src/wasi.rs`: `prepare_request_headers`,
+/// then `HeaderMap::extend`, which appends): a `spin-*` header the client sent stays in
+/// front of the platform's, so the component meets on edge-host exactly what it meets
+/// on Spin and must take the last value (edge-api `ApiRequest::platform_header`). Adds
+/// `Host` when missing (WASI HTTP needs an authority).
 pub fn spin_headers(
     headers: &mut HeaderMap,
     uri: &http::Uri,
     peer: SocketAddr,
     default_host: &str,
 ) {
-    let forged: Vec<HeaderName> = headers
-        .keys()
-        .filter(|name| name.as_str().starts_with("spin-"))
-        .cloned()
-        .collect();
-    for name in forged {
-        headers.remove(name);
-    }
     let host = match headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
         Some(host) => host.to_owned(),
         None => {
@@ -238,7 +233,7 @@ pub fn spin_headers(
     ];
     for (name, value) in set {
         if let Ok(value) = HeaderValue::from_str(&value) {
-            headers.insert(HeaderName::from_static(name), value);
+            headers.append(HeaderName::from_static(name), value);
         }
     }
 }
@@ -400,7 +395,7 @@ mod tests {
     }
 
     #[test]
-    fn forged_spin_headers_are_replaced_or_removed() {
+    fn spin_headers_follow_the_clients_own_as_on_spin() {
         let headers = headers_for(
             "/api",
             &[
@@ -411,8 +406,12 @@ mod tests {
             ],
         );
         let values: Vec<_> = headers.get_all("spin-client-addr").iter().collect();
-        assert_eq!(values, ["10.1.2.3:4567"]);
-        assert!(headers.get("spin-made-up").is_none());
+        assert_eq!(
+            values,
+            ["1.1.1.1:1", "2.2.2.2:2", "10.1.2.3:4567"],
+            "the platform's last"
+        );
+        assert_eq!(headers.get("spin-made-up").unwrap(), "x");
         assert_eq!(headers.get("x-other").unwrap(), "kept");
         assert_eq!(headers.get("spin-path-info").unwrap(), "");
         // No Host header: the listening address stands in.

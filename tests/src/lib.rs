@@ -196,6 +196,8 @@ pub struct Client {
     agent: ureq::Agent,
     /// `otp_edge_session=…` when signed in.
     pub cookie: Option<String>,
+    /// Headers sent with every request (what a browser or a proxy adds).
+    pub headers: Vec<(String, String)>,
 }
 
 impl Client {
@@ -208,13 +210,24 @@ impl Client {
                 .build()
                 .into(),
             cookie: None,
+            headers: Vec::new(),
         }
+    }
+
+    /// Send `headers` with every request from now on.
+    pub fn with_headers(mut self, headers: &[(&str, &str)]) -> Client {
+        self.headers = headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        self
     }
 
     /// The same session against another server (another instance sharing the store).
     pub fn on(&self, other: &dyn Serves) -> Client {
         Client {
             cookie: self.cookie.clone(),
+            headers: self.headers.clone(),
             ..other.client()
         }
     }
@@ -258,6 +271,9 @@ impl Client {
         }
         if let Some(cookie) = &self.cookie {
             request = request.header("cookie", cookie);
+        }
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
         }
         if let Some((name, value)) = header {
             request = request.header(name, value);
@@ -413,4 +429,43 @@ pub fn kv_file_bytes(data_dir: &Path) -> Vec<u8> {
         }
     }
     all
+}
+
+/// The client address a request is audited and throttled under is the connection's,
+/// whatever `spin-client-addr` or `spin-full-url` the client sends (the platform's
+/// value comes last; edge-api takes it): a sign-in with forged headers is audited as
+/// 127.0.0.1, and 31 failed sign-ins that each forge a new address meet the
+/// per-address limit of 30. Use a fresh `host`: it spends loopback's failures.
+pub fn check_forged_platform_headers_are_ignored(host: &dyn Serves) {
+    let password = "a long enough password";
+    let mut c = host.client();
+    let body = serde_json::json!({"email": "forger@example.com", "password": password});
+    assert_eq!(c.send("POST", "/api/accounts", body.clone()).status, 201);
+    let forged = c.raw_with_header(
+        "POST",
+        "/api/session",
+        "application/json",
+        body.to_string().as_bytes(),
+        ("spin-client-addr", "198.51.100.7:1"),
+    );
+    assert_eq!(forged.json["status"], "signed_in", "{:?}", forged.json);
+    let events = c.send("GET", "/api/account", Value::Null).json["recent_events"].clone();
+    assert_eq!(events[0]["event"], "signed_in", "{events}");
+    assert_eq!(events[0]["client"], "127.0.0.1", "{events}");
+    let statuses: Vec<u16> = (0..31)
+        .map(|i| {
+            let body = serde_json::json!({"email": format!("nobody{i}@example.com"), "password": password});
+            host.client()
+                .raw_with_header(
+                    "POST",
+                    "/api/session",
+                    "application/json",
+                    body.to_string().as_bytes(),
+                    ("spin-client-addr", &format!("198.51.100.{i}:1")),
+                )
+                .status
+        })
+        .collect();
+    assert!(statuses[..30].iter().all(|s| *s == 401), "{statuses:?}");
+    assert_eq!(statuses[30], 429, "{statuses:?}");
 }

@@ -5,7 +5,8 @@
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use tests::{
-    Client, EdgeHost, kv_rows, oathtool_code, register_active, unix_now, wait_for_fresh_step,
+    Client, EdgeHost, check_forged_platform_headers_are_ignored, kv_rows, oathtool_code,
+    register_active, unix_now, wait_for_fresh_step,
 };
 
 const PASSWORD: &str = "a long enough password";
@@ -344,4 +345,10 @@ fn a_thousand_malformed_requests_get_only_4xx_and_change_no_account() {
     );
     let account = signed_in.send("GET", "/api/account", Value::Null);
     assert_eq!(account.json["otp"]["status"], "active", "{account:?}");
+}
+
+#[test]
+fn platform_headers_a_client_forges_are_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    check_forged_platform_headers_are_ignored(&EdgeHost::start(dir.path()));
 }

@@ -11,7 +11,10 @@
 use serde_json::json;
 use std::path::PathBuf;
 use tests::spin::{Redis, SpinApp, spin_binary};
-use tests::{Client, Serves, kv_rows, oathtool_code, pyotp_code, register_active, unix_now};
+use tests::{
+    Client, Serves, check_forged_platform_headers_are_ignored, kv_rows, oathtool_code, pyotp_code,
+    register_active, unix_now,
+};
 
 const PASSWORD: &str = "a long enough password";
 const PHONE: &str = "+12025550143";
@@ -248,4 +251,11 @@ fn spin_redis_store_two_instances() {
         401,
         "replayed on the other instance after the kill"
     );
+}
+
+#[test]
+fn spin_platform_headers_a_client_forges_are_ignored() {
+    let Some(spin) = spin() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    check_forged_platform_headers_are_ignored(&SpinApp::sqlite(&spin, dir.path()));
 }
