@@ -76,26 +76,6 @@ impl Account {
         }
     }
 
-    /// Account id: 32 lower-case hex characters.
-    pub fn id(&self) -> &str {
-        &self.id
-    }
-    /// Normalised e-mail address.
-    pub fn email(&self) -> &Email {
-        &self.email
-    }
-    /// E.164 phone number on file.
-    pub fn phone(&self) -> Option<&Phone> {
-        self.phone.as_ref()
-    }
-    /// OTP status.
-    pub fn otp_status(&self) -> OtpStatus {
-        self.otp.status()
-    }
-    /// Sessions currently kept.
-    pub fn session_count(&self) -> usize {
-        self.sessions.len()
-    }
     /// The audit log, newest first.
     pub fn audit_events(&self) -> Vec<AuditEvent> {
         self.audit.events()

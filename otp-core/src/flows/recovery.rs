@@ -102,7 +102,7 @@ impl Service<'_> {
                  You will confirm your phone number and enter a code we text you. \
                  If this was not you, ignore this e-mail: nothing changes.",
                 self.config.public_base_url,
-                token.to_client()
+                token.as_str()
             ),
         });
         Ok(())
