@@ -29,6 +29,14 @@ pub enum StoreError {
 /// - **G3 conditional write of an existing key:** `compare_and_swap(key, Some(old), new)`
 ///   writes only while the stored bytes equal `old` (Spin SQLite: `UPDATE … WHERE
 ///   value = old`; Redis: `WATCH`/`MULTI`/`EXEC`; edge-host: one transaction).
+/// - **G4 fresh read:** `get_fresh` returns what is stored now, past any cache the
+///   platform keeps. Spin 3.x wraps every opened store in a per-request cache
+///   (`crates/factor-key-value/src/util.rs`, `CachingStoreManager`, removed in 4.0): a
+///   `get` of a key read before in the request answers the cached value, never
+///   refreshed, and `set` is write-behind — it returns before the backing store is
+///   written, so the next request may not see it, and a crash may lose it. The
+///   component's adapter therefore writes `set` through a swap (synchronous on Spin) and
+///   reads `get_fresh` through a swap's `current`, which flushes and reads the store.
 ///
 /// # What the flows do **not** rely on
 ///
@@ -50,10 +58,18 @@ pub enum StoreError {
 pub trait Store {
     /// The value at `key`, if any.
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
-    /// Set `key` to `value` unconditionally.
+    /// Set `key` to `value` unconditionally; seen by every later read, from any
+    /// instance, once this returns (G1).
     fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError>;
-    /// Remove `key` (absent is not an error).
+    /// Remove `key` (absent is not an error). On Spin 3.x the removal may reach the
+    /// store after the response (write-behind): nothing relies on a delete being seen
+    /// at once (a spent legacy session, a legacy throttle record).
     fn delete(&self, key: &str) -> Result<(), StoreError>;
+    /// The value at `key` as stored now, past any per-request cache (G4). The default
+    /// is [`Store::get`], for stores without such a cache.
+    fn get_fresh(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.get(key)
+    }
     /// Set `key` to `new` if its current value equals `expected` (`None`: absent). The
     /// answer (`Ok(true)`: written, `Ok(false)`: another writer got there first) is a
     /// hint only — see the trait docs; callers verify by reading back.

@@ -191,7 +191,13 @@ impl Service<'_> {
             if round > 0 {
                 self.pause(round);
             }
-            let bytes = self.store.get(&key)?.ok_or(FlowError::NotSignedIn)?;
+            // After a lost round, past any cache the platform keeps (G4).
+            let bytes = if round == 0 {
+                self.store.get(&key)?
+            } else {
+                self.store.get_fresh(&key)?
+            };
+            let bytes = bytes.ok_or(FlowError::NotSignedIn)?;
             let Loaded {
                 mut account,
                 rev,
@@ -217,10 +223,10 @@ impl Service<'_> {
         Err(FlowError::Busy)
     }
 
-    /// Read `key` back: does it hold the write with operation id `op` (`new` itself, or
-    /// a later write that kept `op` among its recent ids)?
+    /// Read `key` back, past any cache (G4): does it hold the write with operation id
+    /// `op` (`new` itself, or a later write that kept `op` among its recent ids)?
     fn holds_op(&self, key: &str, new: &[u8], op: &str) -> Result<bool, FlowError> {
-        let Some(now) = self.store.get(key)? else {
+        let Some(now) = self.store.get_fresh(key)? else {
             return Ok(false);
         };
         if now == new {
