@@ -29,12 +29,22 @@ pub(crate) fn artifact(var: &str, default: &str) -> PathBuf {
         .unwrap_or_else(|| workspace_root().join(default))
 }
 
-/// A free TCP port on 127.0.0.1.
+/// A free TCP port on 127.0.0.1, never the same one twice in this process (the
+/// system may hand a just-released port out again, and tests start servers in
+/// parallel).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|p| p.into_inner());
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 /// Something serving the portal's API: edge-host or a Spin instance.
@@ -468,4 +478,46 @@ pub fn check_forged_platform_headers_are_ignored(host: &dyn Serves) {
         .collect();
     assert!(statuses[..30].iter().all(|s| *s == 401), "{statuses:?}");
     assert_eq!(statuses[30], 429, "{statuses:?}");
+}
+
+/// 50 parallel sign-in code steps with one code, each on its own challenge, spread over
+/// `hosts` (instances sharing one store): exactly one is signed in, and every other
+/// answer is 401 (used or evicted challenge), 409 (`busy`) or 429 — never a 5xx.
+pub fn fifty_submissions_of_one_code(hosts: &[&dyn Serves], email: &str, password: &str) {
+    let (key, _) = register_active(hosts[0], email, password, "+12025550143");
+    let sign_in = serde_json::json!({"email": email, "password": password});
+    let challenges: Vec<String> = (0..50)
+        .map(|i| {
+            let r = hosts[i % hosts.len()]
+                .client()
+                .send("POST", "/api/session", sign_in.clone());
+            r.json["challenge"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{:?}", r.json))
+                .to_owned()
+        })
+        .collect();
+    wait_for_fresh_step(8);
+    let code = oathtool_code(&key, unix_now());
+    let statuses: Vec<u16> = std::thread::scope(|s| {
+        let handles: Vec<_> = challenges
+            .iter()
+            .enumerate()
+            .map(|(i, ch)| {
+                let mut c = hosts[i % hosts.len()].client();
+                let body = serde_json::json!({"challenge": ch, "code": code});
+                s.spawn(move || c.send("POST", "/api/session/otp", body).status)
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| [200, 401, 409, 429].contains(s)),
+        "{statuses:?}"
+    );
 }

@@ -6,7 +6,7 @@
 //! beside the workspace; [`spin_binary`] is `None` when there is none.
 
 use crate::{Client, SEAL_KEYS, Serves, artifact, free_port, workspace_root};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -62,19 +62,46 @@ trusted_proxies = "{{{{ trusted_proxies }}}}"
     )
 }
 
-fn wait_for_port(port: u16, what: &str, child: &mut Child) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while Instant::now() < deadline {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
+/// Start `command` (listening on `port`) until its stdout says `ready`: it is then
+/// this child that listens, not another process that took the port meanwhile. A child
+/// that exits first (the port was taken) is started again on a new port, up to three
+/// times. Returns the child and its port.
+fn start_listening(
+    mut command: impl FnMut(u16) -> Command,
+    ready: &'static str,
+    what: &str,
+) -> (Child, u16) {
+    for _ in 0..3 {
+        let port = free_port();
+        let mut child = command(port)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if line.contains(ready) {
+                    let _ = tx.send(());
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            if rx.recv_timeout(Duration::from_millis(100)).is_ok() {
+                return (child, port);
+            }
+            if let Ok(Some(_)) = child.try_wait() {
+                break;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("{what} did not say {ready:?} within 120 s");
+            }
         }
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("{what} exited before listening: {status}");
-        }
-        std::thread::sleep(Duration::from_millis(100));
     }
-    let _ = child.kill();
-    panic!("{what} did not listen on port {port} within 120 s");
+    panic!("{what} exited before listening, three times");
 }
 
 fn stop(child: &mut Child) {
@@ -105,16 +132,18 @@ pub struct Redis {
 impl Redis {
     /// Start one and wait until it accepts connections.
     pub fn start() -> Redis {
-        let port = free_port();
-        let mut child = Command::new("redis-server")
-            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .arg("--port")
-            .arg(port.to_string())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server is installed (cargo xtask test installs it)");
-        wait_for_port(port, "redis-server", &mut child);
+        let (child, port) = start_listening(
+            |port| {
+                let mut command = Command::new("redis-server");
+                command
+                    .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+                    .arg("--port")
+                    .arg(port.to_string());
+                command
+            },
+            "Ready to accept connections",
+            "redis-server (cargo xtask test installs it)",
+        );
         Redis { child, port }
     }
 
@@ -166,19 +195,8 @@ impl SpinApp {
         let component = component.canonicalize().unwrap_or(component);
         let manifest_path = dir.join("spin.toml");
         std::fs::write(&manifest_path, manifest(&component)).expect("manifest");
-        let port = free_port();
-        let base = format!("http://127.0.0.1:{port}");
         let state_dir = dir.join("state");
-        let mut command = Command::new(spin);
-        command
-            .arg("up")
-            .arg("--from")
-            .arg(&manifest_path)
-            .arg("--listen")
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("--state-dir")
-            .arg(&state_dir);
-        if let Some(redis_port) = redis_port {
+        let config = redis_port.map(|redis_port| {
             let config = dir.join("runtime-config.toml");
             std::fs::write(
                 &config,
@@ -187,16 +205,33 @@ impl SpinApp {
                 ),
             )
             .expect("runtime config");
-            command.arg("--runtime-config-file").arg(config);
-        }
-        let mut child = command
-            .env("SPIN_VARIABLE_SEAL_KEYS", SEAL_KEYS)
-            .env("SPIN_VARIABLE_PUBLIC_BASE_URL", &base)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", spin.display()));
-        wait_for_port(port, "spin up", &mut child);
+            config
+        });
+        let (child, port) = start_listening(
+            |port| {
+                let mut command = Command::new(spin);
+                command
+                    .arg("up")
+                    .arg("--from")
+                    .arg(&manifest_path)
+                    .arg("--listen")
+                    .arg(format!("127.0.0.1:{port}"))
+                    .arg("--state-dir")
+                    .arg(&state_dir)
+                    .env("SPIN_VARIABLE_SEAL_KEYS", SEAL_KEYS)
+                    .env(
+                        "SPIN_VARIABLE_PUBLIC_BASE_URL",
+                        format!("http://127.0.0.1:{port}"),
+                    );
+                if let Some(config) = &config {
+                    command.arg("--runtime-config-file").arg(config);
+                }
+                command
+            },
+            "Serving http://",
+            &format!("spin up ({})", spin.display()),
+        );
+        let base = format!("http://127.0.0.1:{port}");
         SpinApp {
             child,
             base,

@@ -47,8 +47,30 @@ pub struct StandIn {
 
 /// The CAPTCHA response token the stand-in siteverify accepts.
 pub const CAPTCHA_PASS: &str = "stand-in-pass-token";
+/// The Twilio auth token edge-api is configured with (signs the delivery callbacks).
+pub const SMS_AUTH_TOKEN: &str = "tw-auth-token";
 
 impl StandIn {
+    /// The provider variables that point edge-api at this stand-in (Postmark, Twilio,
+    /// siteverify), as `--var` pairs.
+    pub fn variables(&self) -> Vec<(String, String)> {
+        let p = &self.base;
+        [
+            ("email_provider_url", p.clone()),
+            ("email_api_key", "pm-server-token".into()),
+            ("email_from", "otp-edge <no-reply@example.com>".into()),
+            ("sms_provider_url", p.clone()),
+            ("sms_account", "AC0123456789".into()),
+            ("sms_auth_token", SMS_AUTH_TOKEN.into()),
+            ("sms_from", "+15005550006".into()),
+            ("captcha_verify_url", format!("{p}/siteverify")),
+            ("captcha_secret", "captcha-secret".into()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+    }
+
     /// Start on a free port.
     pub fn start() -> StandIn {
         let server = tiny_http::Server::http("127.0.0.1:0").expect("bind stand-in");

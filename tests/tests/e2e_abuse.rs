@@ -5,8 +5,8 @@
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use tests::{
-    Client, EdgeHost, check_forged_platform_headers_are_ignored, kv_rows, oathtool_code,
-    register_active, unix_now, wait_for_fresh_step,
+    Client, EdgeHost, check_forged_platform_headers_are_ignored, fifty_submissions_of_one_code,
+    kv_rows, oathtool_code, register_active, unix_now, wait_for_fresh_step,
 };
 
 const PASSWORD: &str = "a long enough password";
@@ -39,38 +39,7 @@ fn challenge(host: &EdgeHost, email: &str) -> String {
 fn fifty_concurrent_submissions_of_one_code_give_exactly_one_success() {
     let dir = tempfile::tempdir().unwrap();
     let host = EdgeHost::start(dir.path());
-    let email = "race@example.com";
-    wait_for_fresh_step(12);
-    let key = active_account(&host, email);
-    let challenges: Vec<String> = (0..50).map(|_| challenge(&host, email)).collect();
-    let code = oathtool_code(&key, unix_now());
-    let statuses: Vec<u16> = std::thread::scope(|scope| {
-        let handles: Vec<_> = challenges
-            .iter()
-            .map(|ch| {
-                let mut c = host.client();
-                let code = code.clone();
-                scope.spawn(move || {
-                    c.send(
-                        "POST",
-                        "/api/session/otp",
-                        json!({"challenge": ch, "code": code}),
-                    )
-                    .status
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 200).count(),
-        1,
-        "{statuses:?}"
-    );
-    assert!(
-        statuses.iter().all(|s| [200, 401, 409, 429].contains(s)),
-        "{statuses:?}"
-    );
+    fifty_submissions_of_one_code(&[&host], "race@example.com", PASSWORD);
 }
 
 #[test]

@@ -11,24 +11,9 @@ const PASSWORD: &str = "a long enough password";
 const PORTAL: &str = "https://portal.example";
 
 fn start(dir: &std::path::Path, standin: &StandIn) -> EdgeHost {
-    let p = standin.base.clone();
-    EdgeHost::start_with(dir, move |_| {
-        [
-            ("public_base_url", PORTAL.to_owned()),
-            ("email_provider_url", p.clone()),
-            ("email_api_key", "pm-server-token".into()),
-            ("email_from", "otp-edge <no-reply@example.com>".into()),
-            ("sms_provider_url", p.clone()),
-            ("sms_account", "AC0123456789".into()),
-            ("sms_auth_token", "sms-token".into()),
-            ("sms_from", "+15005550006".into()),
-            ("captcha_verify_url", format!("{p}/siteverify")),
-            ("captcha_secret", "captcha-secret".into()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect()
-    })
+    let mut vars = standin.variables();
+    vars.push(("public_base_url".into(), PORTAL.into()));
+    EdgeHost::start_with(dir, move |_| vars)
 }
 
 /// What the proxy forwards for a page of `origin`.

@@ -10,28 +10,15 @@ use tests::{Client, EdgeHost, oathtool_code, register_active, unix_now, wait_for
 const EMAIL: &str = "dana@example.com";
 const PASSWORD: &str = "a long enough password";
 const PHONE: &str = "+447911123456";
-const SMS_TOKEN: &str = "tw-auth-token";
+const SMS_TOKEN: &str = tests::standin::SMS_AUTH_TOKEN;
 const ADMIN: &str = "support-bearer-token";
 
 fn start(dir: &std::path::Path, standin: &StandIn) -> EdgeHost {
-    let p = standin.base.clone();
+    let mut vars = standin.variables();
+    vars.push(("admin_token".into(), ADMIN.into()));
     EdgeHost::start_with(dir, move |base| {
-        [
-            ("public_base_url", base.to_owned()),
-            ("email_provider_url", p.clone()),
-            ("email_api_key", "pm-server-token".into()),
-            ("email_from", "otp-edge <no-reply@example.com>".into()),
-            ("sms_provider_url", p.clone()),
-            ("sms_account", "AC0123456789".into()),
-            ("sms_auth_token", SMS_TOKEN.into()),
-            ("sms_from", "+15005550006".into()),
-            ("captcha_verify_url", format!("{p}/siteverify")),
-            ("captcha_secret", "captcha-secret".into()),
-            ("admin_token", ADMIN.into()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect()
+        vars.push(("public_base_url".into(), base.to_owned()));
+        vars
     })
 }
 
