@@ -7,6 +7,7 @@
 
 use crate::{Client, SEAL_KEYS, Serves, artifact, free_port, workspace_root};
 use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -74,6 +75,7 @@ fn start_listening(
     for _ in 0..3 {
         let port = free_port();
         let mut child = command(port)
+            .process_group(0)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -104,21 +106,26 @@ fn start_listening(
     panic!("{what} exited before listening, three times");
 }
 
+/// Send `signal` to the process group `child` leads (`spin up` runs the HTTP trigger
+/// as a child process of its own, which must not outlive it).
+fn signal_group(child: &Child, signal: &str) {
+    let _ = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg("--")
+        .arg(format!("-{}", child.id()))
+        .status();
+}
+
+/// SIGTERM to the whole group, up to 10 s to exit, then SIGKILL to whatever is left.
 fn stop(child: &mut Child) {
     if matches!(child.try_wait(), Ok(None)) {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(child.id().to_string())
-            .status();
+        signal_group(child, "TERM");
         let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if !matches!(child.try_wait(), Ok(None)) {
-                return;
-            }
+        while Instant::now() < deadline && matches!(child.try_wait(), Ok(None)) {
             std::thread::sleep(Duration::from_millis(50));
         }
-        let _ = child.kill();
     }
+    signal_group(child, "KILL");
     let _ = child.wait();
 }
 
@@ -241,7 +248,7 @@ impl SpinApp {
 
     /// Stop it at once (SIGKILL), as a crash would.
     pub fn kill(mut self) {
-        let _ = self.child.kill();
+        signal_group(&self.child, "KILL");
         let _ = self.child.wait();
     }
 }
