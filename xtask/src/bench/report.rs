@@ -525,10 +525,9 @@ impl Report<'_> {
              connection), and every key-value call of the step leaves the component for SQLite \
              (edge-host/src/kv.rs: `journal_mode=WAL`, `synchronous=FULL`, one shared \
              connection) on a blocking thread (`spawn_blocking`, edge-host/src/host.rs). The \
-             step's four writes — the account's compare-and-swap that consumes the time step, \
-             deleting the challenge, the new session, the audit log's compare-and-swap — are \
-             four transactions one after the other, each waiting for an `fsync` of the WAL (the \
-             syscall profile counts them). So the step costs disk flushes (the difference \
+             step is one conditional write of the account record (time step, challenge, \
+             session and audit event together: read, compare-and-swap, read back), one \
+             transaction waiting for an `fsync` of the WAL (the syscall profile counts them). So the step costs disk flushes (the difference \
              between the table's p50 and the tmpfs run) plus CPU spent mostly outside the \
              component: thread wake-ups and context switches for each hand-off, and SQLite's \
              writes, in the kernel and in edge-host (the CPU profile); the component's own code \
@@ -541,10 +540,8 @@ impl Report<'_> {
              on purpose: with `synchronous=FULL` a step the client was told is consumed \
              survives a power cut, so its code cannot be replayed afterwards \
              (`synchronous=NORMAL` in WAL mode skips the flush at each commit but can lose the last \
-             commits on power failure). One transaction per step instead of four would need \
-             a multi-key atomic write, which neither otp-core's Store port nor Spin's \
-             key-value interface (`wasi:keyvalue` has compare-and-swap on one key only) \
-             offers; a disk with fast flushes is the cheap fix in production."
+             commits on power failure). A disk with fast flushes is the cheap fix in \
+             production."
         );
     }
 
