@@ -233,6 +233,15 @@ impl Client {
         self
     }
 
+    /// A client with this one's session and `headers` sent with every request.
+    pub fn clone_with_headers(&self, headers: &[(&str, &str)]) -> Client {
+        Client {
+            cookie: self.cookie.clone(),
+            ..Client::new(&self.base)
+        }
+        .with_headers(headers)
+    }
+
     /// The same session against another server (another instance sharing the store).
     pub fn on(&self, other: &dyn Serves) -> Client {
         Client {
@@ -459,6 +468,14 @@ pub fn check_forged_platform_headers_are_ignored(host: &dyn Serves) {
         ("spin-client-addr", "198.51.100.7:1"),
     );
     assert_eq!(forged.json["status"], "signed_in", "{:?}", forged.json);
+    // A forged URL does not make a cross-site origin the platform's own.
+    let cross = c
+        .clone_with_headers(&[
+            ("origin", "https://evil.example"),
+            ("spin-full-url", "https://evil.example/api/session"),
+        ])
+        .send("POST", "/api/session", body.clone());
+    assert_eq!((cross.status, cross.error()), (403, "cross_origin"));
     let events = c.send("GET", "/api/account", Value::Null).json["recent_events"].clone();
     assert_eq!(events[0]["event"], "signed_in", "{events}");
     assert_eq!(events[0]["client"], "127.0.0.1", "{events}");
@@ -520,4 +537,49 @@ pub fn fifty_submissions_of_one_code(hosts: &[&dyn Serves], email: &str, passwor
         statuses.iter().all(|s| [200, 401, 409, 429].contains(s)),
         "{statuses:?}"
     );
+}
+
+/// The public address of the portal in the TLS-proxy tests.
+pub const PORTAL: &str = "https://portal.example";
+
+/// Behind a TLS-terminating proxy (an ingress, a load balancer) the browser uses
+/// `portal` (https), the proxy speaks plain HTTP to `host` with `Host` and
+/// `X-Forwarded-Proto` set. `host` runs with `public_base_url` = `portal`: same-site
+/// requests register, sign in and activate; a cross-site or plain-http `Origin` is
+/// refused with 403 `cross_origin`.
+pub fn check_through_tls_proxy(host: &dyn Serves, portal: &str) {
+    let authority = portal.trim_start_matches("https://");
+    let through_proxy = |origin: &str| {
+        host.client().with_headers(&[
+            ("host", authority),
+            ("x-forwarded-proto", "https"),
+            ("origin", origin),
+        ])
+    };
+    let password = "a long enough password";
+    let email = "behind-proxy@example.com";
+    let mut c = through_proxy(portal);
+    let body = serde_json::json!({"email": email, "password": password, "phone": "+12025550143"});
+    let r = c.send("POST", "/api/accounts", body);
+    assert_eq!(r.status, 201, "{:?}", r.json);
+    let sign_in = serde_json::json!({"email": email, "password": password});
+    let r = c.send("POST", "/api/session", sign_in.clone());
+    assert_eq!(r.json["status"], "signed_in", "{:?}", r.json);
+    let setup = c.send("POST", "/api/otp/setup", serde_json::json!({}));
+    let key = setup.json["shared_key"].as_str().expect("a key").to_owned();
+    wait_for_fresh_step(3);
+    let code = oathtool_code(&key, unix_now());
+    let r = c.send(
+        "POST",
+        "/api/otp/activate",
+        serde_json::json!({"password": password, "code": code}),
+    );
+    assert_eq!(r.json["status"], "active", "{:?}", r.json);
+    for other in [
+        "https://evil.example",
+        &portal.replace("https://", "http://"),
+    ] {
+        let r = through_proxy(other).send("POST", "/api/session", sign_in.clone());
+        assert_eq!((r.status, r.error()), (403, "cross_origin"), "{other}");
+    }
 }

@@ -28,39 +28,55 @@ pub fn spin_binary() -> Option<PathBuf> {
     })
 }
 
+/// The variables the component reads besides `seal_keys` (spin.toml's list).
+const VARIABLES: &[&str] = &[
+    "issuer",
+    "public_base_url",
+    "trusted_proxies",
+    "admin_token",
+    "email_provider_url",
+    "email_api_key",
+    "email_from",
+    "sms_provider_url",
+    "sms_account",
+    "sms_auth_token",
+    "sms_from",
+    "captcha_verify_url",
+    "captcha_secret",
+    "captcha_site_key",
+];
+
 /// The application manifest of the API part of `spin.toml`, for the component at
-/// `component` (the static file server of `spin.toml` is fetched from a URL, which these
-/// machines cannot reach).
-fn manifest(component: &Path) -> String {
+/// `component`, allowed to call `outbound` (the static file server of `spin.toml` is
+/// fetched from a URL, which these machines cannot reach).
+fn manifest(component: &Path, outbound: &[String]) -> String {
+    let mut declared = String::from("seal_keys = { required = true, secret = true }\n");
+    let mut passed = String::from("seal_keys = \"{{ seal_keys }}\"\n");
+    for name in VARIABLES {
+        declared.push_str(&format!("{name} = {{ default = \"\" }}\n"));
+        passed.push_str(&format!("{name} = \"{{{{ {name} }}}}\"\n"));
+    }
+    let outbound: Vec<String> = outbound.iter().map(|h| format!("{h:?}")).collect();
     format!(
-        r#"spin_manifest_version = 2
-
-[application]
-name = "otp-edge-test"
-version = "0.1.0"
-
-[variables]
-seal_keys = {{ required = true, secret = true }}
-issuer = {{ default = "otp-edge on Spin" }}
-public_base_url = {{ required = true }}
-trusted_proxies = {{ default = "" }}
-
-[[trigger.http]]
-route = "/api/..."
-component = "edge-api"
-
-[component.edge-api]
-source = "{}"
-key_value_stores = ["default"]
-
-[component.edge-api.variables]
-seal_keys = "{{{{ seal_keys }}}}"
-issuer = "{{{{ issuer }}}}"
-public_base_url = "{{{{ public_base_url }}}}"
-trusted_proxies = "{{{{ trusted_proxies }}}}"
-"#,
-        component.display()
+        "spin_manifest_version = 2\n\n[application]\nname = \"otp-edge-test\"\nversion = \"0.1.0\"\n\n\
+         [variables]\n{declared}\n[[trigger.http]]\nroute = \"/api/...\"\ncomponent = \"edge-api\"\n\n\
+         [component.edge-api]\nsource = {:?}\nkey_value_stores = [\"default\"]\n\
+         allowed_outbound_hosts = [{}]\n\n[component.edge-api.variables]\n{passed}",
+        component.display().to_string(),
+        outbound.join(", ")
     )
+}
+
+/// How to run one instance: the store, more variables, outbound hosts.
+#[derive(Debug, Default, Clone)]
+pub struct Options {
+    /// Use this `redis-server` port as the default store (else Spin's SQLite file).
+    pub redis_port: Option<u16>,
+    /// Variables beyond `seal_keys` and `public_base_url` (which defaults to the
+    /// instance's own loopback address).
+    pub variables: Vec<(String, String)>,
+    /// `allowed_outbound_hosts` entries, e.g. `http://127.0.0.1:PORT`.
+    pub outbound: Vec<String>,
 }
 
 /// Start `command` (listening on `port`) until its stdout says `ready`: it is then
@@ -185,15 +201,20 @@ pub struct SpinApp {
 impl SpinApp {
     /// Start `spin` with its default SQLite store in `dir`.
     pub fn sqlite(spin: &Path, dir: &Path) -> SpinApp {
-        Self::start(spin, dir, None)
+        Self::start(spin, dir, &Options::default())
     }
 
     /// Start `spin` in `dir` with the default store in `redis`.
     pub fn redis(spin: &Path, dir: &Path, redis: &Redis) -> SpinApp {
-        Self::start(spin, dir, Some(redis.port))
+        let options = Options {
+            redis_port: Some(redis.port),
+            ..Options::default()
+        };
+        Self::start(spin, dir, &options)
     }
 
-    fn start(spin: &Path, dir: &Path, redis_port: Option<u16>) -> SpinApp {
+    /// Start `spin` in `dir` as `options` say.
+    pub fn start(spin: &Path, dir: &Path, options: &Options) -> SpinApp {
         std::fs::create_dir_all(dir).expect("state dir");
         let component = artifact(
             "OTP_EDGE_COMPONENT",
@@ -201,9 +222,9 @@ impl SpinApp {
         );
         let component = component.canonicalize().unwrap_or(component);
         let manifest_path = dir.join("spin.toml");
-        std::fs::write(&manifest_path, manifest(&component)).expect("manifest");
+        std::fs::write(&manifest_path, manifest(&component, &options.outbound)).expect("manifest");
         let state_dir = dir.join("state");
-        let config = redis_port.map(|redis_port| {
+        let config = options.redis_port.map(|redis_port| {
             let config = dir.join("runtime-config.toml");
             std::fs::write(
                 &config,
@@ -230,6 +251,12 @@ impl SpinApp {
                         "SPIN_VARIABLE_PUBLIC_BASE_URL",
                         format!("http://127.0.0.1:{port}"),
                     );
+                for (name, value) in &options.variables {
+                    command.env(
+                        format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase()),
+                        value,
+                    );
+                }
                 if let Some(config) = &config {
                     command.arg("--runtime-config-file").arg(config);
                 }

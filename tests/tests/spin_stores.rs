@@ -10,10 +10,11 @@
 
 use serde_json::json;
 use std::path::PathBuf;
-use tests::spin::{Redis, SpinApp, spin_binary};
+use tests::spin::{Options, Redis, SpinApp, spin_binary};
+use tests::standin::StandIn;
 use tests::{
-    Client, Serves, check_forged_platform_headers_are_ignored, fifty_submissions_of_one_code,
-    kv_rows, oathtool_code, pyotp_code, register_active, unix_now,
+    Client, PORTAL, Serves, check_forged_platform_headers_are_ignored, check_through_tls_proxy,
+    fifty_submissions_of_one_code, kv_rows, oathtool_code, pyotp_code, register_active, unix_now,
 };
 
 const PASSWORD: &str = "a long enough password";
@@ -249,4 +250,19 @@ fn spin_platform_headers_a_client_forges_are_ignored() {
     let Some(spin) = spin() else { return };
     let dir = tempfile::tempdir().unwrap();
     check_forged_platform_headers_are_ignored(&SpinApp::sqlite(&spin, dir.path()));
+}
+
+#[test]
+fn spin_behind_a_tls_terminating_proxy() {
+    let Some(spin) = spin() else { return };
+    let standin = StandIn::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut variables = standin.variables();
+    variables.push(("public_base_url".into(), PORTAL.into()));
+    let options = Options {
+        variables,
+        outbound: vec![standin.base.clone()],
+        ..Options::default()
+    };
+    check_through_tls_proxy(&SpinApp::start(&spin, dir.path(), &options), PORTAL);
 }
