@@ -20,6 +20,7 @@ use crate::throttle::{FailureCounter, Window};
 use crate::totp::TotpParams;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
+use std::sync::Arc;
 
 /// Sessions kept per account.
 pub const MAX_SESSIONS: usize = 10;
@@ -333,15 +334,21 @@ pub(crate) struct AuditEntry {
 }
 
 /// The audit log, oldest first, at most [`AUDIT_KEEP`] entries, each kept as its JSON
-/// text: appending encodes one entry, and reading or writing the account copies the
-/// others without decoding them.
+/// text: appending encodes one entry, and reading or writing the account moves the
+/// others without decoding them. Shared until appended to, so copying an account
+/// (each round of a write) and comparing the copies costs nothing for the history.
 #[derive(Debug, Clone, Default)]
-pub struct AuditLog(pub(crate) Vec<Box<RawValue>>);
+pub struct AuditLog(pub(crate) Arc<Vec<Box<RawValue>>>);
 
 impl PartialEq for AuditLog {
     fn eq(&self, other: &Self) -> bool {
-        self.0.len() == other.0.len()
-            && self.0.iter().zip(&other.0).all(|(a, b)| a.get() == b.get())
+        Arc::ptr_eq(&self.0, &other.0)
+            || (self.0.len() == other.0.len()
+                && self
+                    .0
+                    .iter()
+                    .zip(other.0.iter())
+                    .all(|(a, b)| a.get() == b.get()))
     }
 }
 impl Eq for AuditLog {}
@@ -356,7 +363,7 @@ impl AuditLog {
             detail: event.detail.clone(),
         };
         if let Ok(raw) = serde_json::value::to_raw_value(&entry) {
-            push_bounded(&mut self.0, raw, AUDIT_KEEP);
+            push_bounded(Arc::make_mut(&mut self.0), raw, AUDIT_KEEP);
         }
     }
 

@@ -35,6 +35,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
+use std::sync::Arc;
 
 pub use v1::{CounterRecord, OtpRecord};
 
@@ -77,8 +78,20 @@ struct VersionTag {
     v: u16,
 }
 
-/// The version tag of a stored record.
+/// The version tag of a stored record. Records this code writes start with it
+/// (`{"v":N,`: serde writes fields in declaration order), which is read without
+/// scanning the rest; anything else is parsed whole.
 pub fn version_of(bytes: &[u8]) -> Result<u16, StoreError> {
+    if let Some(rest) = bytes.strip_prefix(br#"{"v":"#) {
+        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        if matches!(rest.get(digits), Some(b',' | b'}'))
+            && let Some(v) = std::str::from_utf8(&rest[..digits])
+                .ok()
+                .and_then(|d| d.parse().ok())
+        {
+            return Ok(v);
+        }
+    }
     serde_json::from_slice::<VersionTag>(bytes)
         .map(|t| t.v)
         .map_err(|_| StoreError::Corrupt("record without a version tag".into()))
@@ -273,8 +286,9 @@ pub struct AccountRecord {
     pub links: Vec<LinkEntry>,
     /// Recovery e-mails sent in the current window.
     pub recovery_emails: Window,
-    /// Audit entries, oldest first, each as its JSON text.
-    pub audit: Vec<Box<RawValue>>,
+    /// Audit entries, oldest first, each as its JSON text (shared with the domain
+    /// account, not copied).
+    pub audit: Arc<Vec<Box<RawValue>>>,
     /// Hashes of v1 tokens already taken into this record.
     #[serde(default)]
     pub legacy_seen: Vec<String>,

@@ -189,13 +189,10 @@ impl AccountRecord {
                 .events
                 .iter()
                 .filter_map(|e| serde_json::value::to_raw_value(e).ok());
-            account.audit = AuditLog(entries.collect());
-            let excess = account
-                .audit
-                .0
-                .len()
-                .saturating_sub(crate::account::AUDIT_KEEP);
-            account.audit.0.drain(..excess);
+            let mut entries: Vec<_> = entries.collect();
+            let excess = entries.len().saturating_sub(crate::account::AUDIT_KEEP);
+            entries.drain(..excess);
+            account.audit = AuditLog(entries.into());
         }
         Ok(account)
     }
