@@ -497,22 +497,23 @@ pub fn check_forged_platform_headers_are_ignored(host: &dyn Serves) {
     assert_eq!(statuses[30], 429, "{statuses:?}");
 }
 
+/// The password step of sign-in on `host`: the challenge for the code step.
+pub fn challenge(host: &dyn Serves, email: &str, password: &str) -> String {
+    let sign_in = serde_json::json!({"email": email, "password": password});
+    let r = host.client().send("POST", "/api/session", sign_in);
+    r.json["challenge"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{:?}", r.json))
+        .to_owned()
+}
+
 /// 50 parallel sign-in code steps with one code, each on its own challenge, spread over
 /// `hosts` (instances sharing one store): exactly one is signed in, and every other
 /// answer is 401 (used or evicted challenge), 409 (`busy`) or 429 — never a 5xx.
 pub fn fifty_submissions_of_one_code(hosts: &[&dyn Serves], email: &str, password: &str) {
     let (key, _) = register_active(hosts[0], email, password, "+12025550143");
-    let sign_in = serde_json::json!({"email": email, "password": password});
     let challenges: Vec<String> = (0..50)
-        .map(|i| {
-            let r = hosts[i % hosts.len()]
-                .client()
-                .send("POST", "/api/session", sign_in.clone());
-            r.json["challenge"]
-                .as_str()
-                .unwrap_or_else(|| panic!("{:?}", r.json))
-                .to_owned()
-        })
+        .map(|i| challenge(hosts[i % hosts.len()], email, password))
         .collect();
     wait_for_fresh_step(8);
     let code = oathtool_code(&key, unix_now());

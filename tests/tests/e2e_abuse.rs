@@ -23,16 +23,7 @@ fn signed_in_active(host: &EdgeHost, email: &str) -> (String, Client) {
 }
 
 fn challenge(host: &EdgeHost, email: &str) -> String {
-    let mut c = host.client();
-    let r = c.send(
-        "POST",
-        "/api/session",
-        json!({"email": email, "password": PASSWORD}),
-    );
-    r.json["challenge"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{:?}", r.json))
-        .to_owned()
+    tests::challenge(host, email, PASSWORD)
 }
 
 #[test]

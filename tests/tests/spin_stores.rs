@@ -29,15 +29,7 @@ fn spin() -> Option<PathBuf> {
 }
 
 fn challenge(host: &dyn Serves, email: &str) -> String {
-    let r = host.client().send(
-        "POST",
-        "/api/session",
-        json!({"email": email, "password": PASSWORD}),
-    );
-    r.json["challenge"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{:?}", r.json))
-        .to_owned()
+    tests::challenge(host, email, PASSWORD)
 }
 
 fn otp_step(c: &mut Client, challenge: &str, code: &str) -> u16 {
