@@ -18,8 +18,6 @@ use otp_core::ports::{Clock, Outbox, Rng, Store};
 pub struct Platform<'a> {
     /// Key-value store (`default`).
     pub store: &'a dyn Store,
-    /// Development outbox store (`dev_outbox`).
-    pub dev_outbox: &'a dyn Store,
     /// Wall clock.
     pub clock: &'a dyn Clock,
     /// CSPRNG.
@@ -31,6 +29,9 @@ pub struct Platform<'a> {
     pub transport: &'a dyn Transport,
     /// Variable lookup (`None` when undefined).
     pub variables: &'a dyn Fn(&str) -> Option<String>,
+    /// The web directory ([`crate::statics`]): `/` in the component, where the
+    /// platform mounts the pages.
+    pub web: &'a std::path::Path,
 }
 
 /// The deployment configuration from the variables.
@@ -91,9 +92,7 @@ pub fn providers_for<'a>(
     match config.delivery {
         Delivery::Development => {
             let outbox = || DevOutbox {
-                store: platform.dev_outbox,
-                clock: platform.clock,
-                rng: platform.rng,
+                store: platform.store,
             };
             Providers {
                 email: Box::new(outbox()),

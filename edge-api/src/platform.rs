@@ -16,11 +16,25 @@ use spin_sdk::wit::wasi::keyvalue::{atomics, store};
 
 /// The key-value store label (spin.toml `key_value_stores`).
 const STORE_LABEL: &str = "default";
-/// Store label of the development outbox (edge-host prints it and serves it at
-/// `/_dev/outbox`); written only in development delivery.
-const DEV_OUTBOX_LABEL: &str = "dev_outbox";
+/// Where the platform mounts the web directory (spin.toml `files`, edge-host `--web`).
+const WEB_ROOT: &str = "/";
 
-struct SpinStore(store::Bucket);
+/// A Spin key-value store, and the keys this request wrote to it.
+///
+/// Spin 3.x keeps a per-request cache in front of every store (`otp_core::ports::Store`,
+/// G4), and a swap Spin answers `cas-failed` — every swap on its Redis store — leaves
+/// the value from before the swap in that cache. So a key this request wrote is read
+/// past the cache afterwards, and a `get` sees this request's own writes (G1).
+struct SpinStore {
+    bucket: store::Bucket,
+    written: std::cell::RefCell<std::collections::HashSet<String>>,
+}
+
+impl SpinStore {
+    fn wrote(&self, key: &str) {
+        self.written.borrow_mut().insert(key.to_owned());
+    }
+}
 
 fn unavailable(e: store::Error) -> StoreError {
     StoreError::Unavailable(match e {
@@ -32,15 +46,19 @@ fn unavailable(e: store::Error) -> StoreError {
 
 impl Store for SpinStore {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.0.get(key).map_err(unavailable)
+        if self.written.borrow().contains(key) {
+            return self.get_fresh(key);
+        }
+        self.bucket.get(key).map_err(unavailable)
     }
     fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.wrote(key);
         // Spin 3.x's `set` is write-behind (see `otp_core::ports::Store`, G4): write
         // through a swap, which reaches the store before it returns. A swap that lost to
         // a concurrent writer of the same key leaves that writer's value, as if ours had
         // been written first (last writer wins, which is all `set` promises); Spin's
         // Redis swap answers `cas-failed` either way.
-        let cas = atomics::Cas::new(&self.0, key).map_err(unavailable)?;
+        let cas = atomics::Cas::new(&self.bucket, key).map_err(unavailable)?;
         cas.current().map_err(unavailable)?;
         match atomics::swap(cas, value) {
             Ok(()) | Err(atomics::CasError::CasFailed(_)) => Ok(()),
@@ -49,11 +67,11 @@ impl Store for SpinStore {
     }
     fn get_fresh(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         // A swap's `current` flushes Spin's per-request cache and reads the store.
-        let cas = atomics::Cas::new(&self.0, key).map_err(unavailable)?;
+        let cas = atomics::Cas::new(&self.bucket, key).map_err(unavailable)?;
         cas.current().map_err(unavailable)
     }
     fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.0.delete(key).map_err(unavailable)
+        self.bucket.delete(key).map_err(unavailable)
     }
     fn compare_and_swap(
         &self,
@@ -63,7 +81,8 @@ impl Store for SpinStore {
     ) -> Result<bool, StoreError> {
         // The answer is a hint (Spin's Redis store answers `cas-failed` after every
         // swap): otp-core reads back to learn whether the write happened.
-        let cas = atomics::Cas::new(&self.0, key).map_err(unavailable)?;
+        self.wrote(key);
+        let cas = atomics::Cas::new(&self.bucket, key).map_err(unavailable)?;
         if cas.current().map_err(unavailable)?.as_deref() != expected {
             return Ok(false);
         }
@@ -74,7 +93,8 @@ impl Store for SpinStore {
         }
     }
     fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
-        atomics::increment(&self.0, key, delta).map_err(unavailable)
+        self.wrote(key);
+        atomics::increment(&self.bucket, key, delta).map_err(unavailable)
     }
 }
 
@@ -101,7 +121,10 @@ impl Store for NoStore {
 
 fn open(label: &str) -> Box<dyn Store> {
     match store::open(label) {
-        Ok(bucket) => Box::new(SpinStore(bucket)),
+        Ok(bucket) => Box::new(SpinStore {
+            bucket,
+            written: Default::default(),
+        }),
         Err(e) => Box::new(NoStore(format!("store '{label}': {}", unavailable(e)))),
     }
 }
@@ -204,16 +227,15 @@ async fn api_request(req: IncomingRequest) -> ApiRequest {
 async fn handle(req: IncomingRequest, response_out: ResponseOutparam) {
     let request = api_request(req).await;
     let store = open(STORE_LABEL);
-    let dev_outbox = open(DEV_OUTBOX_LABEL);
     let outbox = MemoryOutbox::default();
     let platform = Platform {
         store: store.as_ref(),
-        dev_outbox: dev_outbox.as_ref(),
         clock: &WallClock,
         rng: &OsRng,
         outbox: &outbox,
         transport: &SpinTransport,
         variables: &variable,
+        web: std::path::Path::new(WEB_ROOT),
     };
     let answer = routes::handle(&request, &platform).await;
     let headers: Vec<(String, Vec<u8>)> = answer

@@ -9,28 +9,47 @@ use serde::Serialize;
 pub struct ApiResponse {
     /// Status code.
     pub status: u16,
+    /// `Content-Type` of a non-empty body.
+    pub content_type: &'static str,
+    /// `Cache-Control`: `no-store` for API answers, `no-cache` for static files
+    /// (RFC 9111 §5.2.2).
+    pub cache_control: &'static str,
     /// Headers besides the common ones added by [`ApiResponse::headers`].
     pub extra_headers: Vec<(String, String)>,
-    /// Body bytes (JSON or empty).
+    /// Body bytes.
     pub body: Vec<u8>,
 }
 
 impl ApiResponse {
     /// `status` with `value` as JSON.
     pub fn json<T: Serialize>(status: u16, value: &T) -> ApiResponse {
-        ApiResponse {
-            status,
-            extra_headers: Vec::new(),
-            body: serde_json::to_vec(value).unwrap_or_default(),
-        }
+        Self::api(status, serde_json::to_vec(value).unwrap_or_default())
     }
 
     /// `204 No Content`.
     pub fn no_content() -> ApiResponse {
+        Self::api(204, Vec::new())
+    }
+
+    fn api(status: u16, body: Vec<u8>) -> ApiResponse {
         ApiResponse {
-            status: 204,
+            status,
+            content_type: "application/json",
+            cache_control: "no-store",
             extra_headers: Vec::new(),
-            body: Vec::new(),
+            body,
+        }
+    }
+
+    /// A static file (`200`, or another status for a plain-text answer such as `404`):
+    /// revalidated before reuse (`no-cache`), never stored for API answers.
+    pub fn file(status: u16, content_type: &'static str, body: Vec<u8>) -> ApiResponse {
+        ApiResponse {
+            status,
+            content_type,
+            cache_control: "no-cache",
+            extra_headers: Vec::new(),
+            body,
         }
     }
 
@@ -40,15 +59,15 @@ impl ApiResponse {
         self
     }
 
-    /// All headers to send: content type (when there is a body), `no-store`, `nosniff`,
-    /// then the extra ones.
+    /// Every header to send: `Cache-Control`, `X-Content-Type-Options: nosniff`,
+    /// `Content-Type` when there is a body, then [`ApiResponse::extra_headers`].
     pub fn headers(&self) -> Vec<(String, String)> {
         let mut headers = vec![
-            ("cache-control".to_owned(), "no-store".to_owned()),
+            ("cache-control".to_owned(), self.cache_control.to_owned()),
             ("x-content-type-options".to_owned(), "nosniff".to_owned()),
         ];
         if !self.body.is_empty() {
-            headers.push(("content-type".to_owned(), "application/json".to_owned()));
+            headers.push(("content-type".to_owned(), self.content_type.to_owned()));
         }
         headers.extend(self.extra_headers.iter().cloned());
         headers
@@ -109,6 +128,10 @@ fn status_of(kind: ErrorKind) -> u16 {
 
 /// A field error message without the offending value (serde quotes values).
 fn field_message(serde_text: &str) -> String {
+    if serde_text.starts_with("the field '") {
+        // Written by edge-api itself (no value in it).
+        return serde_text.to_owned();
+    }
     let head = serde_text.split(" at line ").next().unwrap_or(serde_text);
     if head.starts_with("unknown field") || head.starts_with("missing field") {
         let name = head.split('`').nth(1).unwrap_or("?");

@@ -89,6 +89,39 @@ pub struct ReasonBody {
     pub reason: String,
 }
 
+/// `POST /api/admin/store-contract`: one step of a store conformance check.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContractBody {
+    /// Run id (`otp_core::flows::ContractRun`).
+    pub run: String,
+    /// Check name (`otp_core::contract::Check::name`).
+    pub check: String,
+    /// `prepare`, `work` or `verify`.
+    pub step: String,
+    /// For `work`: the worker number.
+    #[serde(default)]
+    pub worker: Option<usize>,
+    /// For `verify`: every worker's report.
+    #[serde(default)]
+    pub reports: Option<Vec<Vec<i64>>>,
+}
+
+/// The answer of a store conformance step: the worker's report, or the violation.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContractAnswer {
+    /// What the step saw (empty but for `work`).
+    Report(Vec<i64>),
+    /// A broken guarantee.
+    Violation {
+        /// `G1`, `G2`, `G3` or `read-back`.
+        guarantee: &'static str,
+        /// What the store did.
+        seen: String,
+    },
+}
+
 /// `GET /api/recovery/{token}`.
 #[derive(Debug, Serialize)]
 pub struct Recovery {

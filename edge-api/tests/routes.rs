@@ -24,7 +24,6 @@ type Variables = Box<dyn Fn(&str) -> Option<String>>;
 
 struct Harness {
     store: MemoryStore,
-    dev_outbox: MemoryStore,
     clock: FixedClock,
     outbox: MemoryOutbox,
     variables: Variables,
@@ -42,7 +41,6 @@ impl Harness {
     fn with_variables(variables: impl Fn(&str) -> Option<String> + 'static) -> Harness {
         Harness {
             store: MemoryStore::default(),
-            dev_outbox: MemoryStore::default(),
             clock: FixedClock::at(1_700_000_000_000),
             outbox: MemoryOutbox::default(),
             variables: Box::new(variables),
@@ -67,12 +65,12 @@ impl Harness {
         };
         let platform = Platform {
             store: &self.store,
-            dev_outbox: &self.dev_outbox,
             clock: &self.clock,
             rng: &OsRng,
             outbox: &self.outbox,
             transport: &Offline,
             variables: &self.variables,
+            web: std::path::Path::new("/nonexistent-web"),
         };
         futures::executor::block_on(handle(&request, &platform))
     }
@@ -278,12 +276,12 @@ fn a_missing_seal_key_is_a_server_fault_not_a_client_error() {
     };
     let platform = Platform {
         store: &h.store,
-        dev_outbox: &h.dev_outbox,
         clock: &h.clock,
         rng: &OsRng,
         outbox: &h.outbox,
         transport: &Offline,
         variables: &|_| None,
+        web: std::path::Path::new("/nonexistent-web"),
     };
     let response = futures::executor::block_on(handle(&request, &platform));
     assert_eq!(response.status, 500);
@@ -410,4 +408,27 @@ fn a_client_cannot_choose_the_address_it_is_throttled_under() {
         statuses[30], 429,
         "the real address used up its 30 failures"
     );
+}
+
+#[test]
+fn the_development_outbox_is_listed_only_in_development_delivery() {
+    let dev = Harness::new();
+    let r = dev.send("GET", "/_dev/outbox", &[], None);
+    assert_eq!((r.status, r.body.as_slice()), (200, &b"[]"[..]));
+    assert_eq!(dev.send("POST", "/_dev/outbox", &[], None).status, 405);
+    let production = behind_tls_proxy();
+    let r = production.send("GET", "/_dev/outbox", &[], None);
+    assert_eq!((r.status, error_code(&r)), (404, "not_found".to_owned()));
+}
+
+#[test]
+fn paths_outside_the_api_are_files_of_the_web_directory() {
+    let h = Harness::new();
+    let r = h.send("GET", "/index.html", &[], None);
+    assert_eq!(
+        (r.status, r.content_type),
+        (404, "text/plain; charset=utf-8")
+    );
+    assert_eq!(h.send("GET", "/api", &[], None).status, 404);
+    assert_eq!(error_code(&h.send("GET", "/api", &[], None)), "not_found");
 }

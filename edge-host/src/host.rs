@@ -2,10 +2,11 @@
 
 use crate::kv::{KvError, KvStore};
 use crate::variables::Variables;
+use std::path::PathBuf;
 use std::sync::Arc;
 use wasmtime::component::ResourceTable;
 use wasmtime::{StoreLimits, StoreLimitsBuilder};
-use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 /// Largest linear memory one instance may grow to.
@@ -18,6 +19,9 @@ pub struct Shared {
     pub kv: Arc<KvStore>,
     /// The Spin variables.
     pub vars: Arc<Variables>,
+    /// The web directory, preopened read-only at `/` for the component (as spin.toml's
+    /// `files` mounts it on Spin).
+    pub web: PathBuf,
 }
 
 /// Everything the host functions of one component instance can reach.
@@ -30,15 +34,18 @@ pub struct HostState {
 }
 
 impl HostState {
-    /// Fresh state for one request. The guest gets no environment, arguments or files;
-    /// its stdout and stderr go to edge-host's (as under `spin up`).
+    /// Fresh state for one request. The guest gets no environment or arguments, the web
+    /// directory read-only at `/` (a missing directory: no files), and edge-host's
+    /// stdout and stderr (as under `spin up`).
     pub fn new(shared: Shared) -> Self {
+        let mut wasi = WasiCtxBuilder::new();
+        wasi.inherit_stdout().inherit_stderr();
+        // A web directory that cannot be opened leaves the guest without files: the
+        // API keeps working and pages answer 404 (logged once at start-up).
+        let _ = wasi.preopened_dir(&shared.web, "/", FsPerms::ReadOnly);
         Self {
             table: ResourceTable::new(),
-            wasi: WasiCtxBuilder::new()
-                .inherit_stdout()
-                .inherit_stderr()
-                .build(),
+            wasi: wasi.build(),
             http: WasiHttpCtx::new(),
             limits: StoreLimitsBuilder::new()
                 .memory_size(MAX_MEMORY_BYTES)

@@ -166,6 +166,7 @@ impl KvStore {
     }
 
     /// Every `(key, value)` of `store`, sorted by key.
+    #[cfg(test)]
     pub fn entries(&self, store: &str) -> Result<Vec<(String, Vec<u8>)>, KvError> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(

@@ -37,11 +37,9 @@ mod bindings;
 mod cli;
 mod host;
 mod kv;
-mod outbox;
 mod runtime;
 mod server;
 mod spin_vars;
-mod statics;
 #[cfg(test)]
 mod test_util;
 mod variables;
@@ -118,6 +116,13 @@ async fn run(cli: Cli) -> Result<(), StartError> {
         eprintln!("edge-host: warning: {warning}");
     }
     warn_if_development_mode(&vars);
+    if !cli.web.is_dir() {
+        eprintln!(
+            "edge-host: WARNING: web directory {} not found: the API works, pages answer 404 \
+             (`cargo xtask build web` builds the browser module into web/pkg)",
+            cli.web.display()
+        );
+    }
     if vars.get("captcha_verify_url").is_ok_and(|v| !v.is_empty())
         && vars.get("captcha_site_key").map_or(true, |v| v.is_empty())
     {
@@ -159,6 +164,7 @@ async fn run(cli: Cli) -> Result<(), StartError> {
     let shared = Shared {
         kv: Arc::new(kv),
         vars: Arc::new(vars),
+        web: cli.web.clone(),
     };
     let shutdown = shutdown_signal().map_err(StartError::Signals)?;
 
@@ -172,8 +178,6 @@ async fn run(cli: Cli) -> Result<(), StartError> {
 
     let app = Arc::new(App {
         runtime,
-        web: cli.web.clone(),
-        shared: shared.clone(),
         default_host: local_addr.to_string(),
     });
     {
@@ -212,9 +216,16 @@ async fn close_database(mut kv: Arc<KvStore>) {
     eprintln!("edge-host: key-value database still in use at exit; it closes with the process");
 }
 
+/// Variables that, when all unset, put edge-api into development mode.
+const PROVIDER_VARIABLES: &[&str] = &[
+    "email_provider_url",
+    "sms_provider_url",
+    "captcha_verify_url",
+];
+
 /// Says loudly when edge-api will run in its development mode (providers not set).
 fn warn_if_development_mode(vars: &Variables) {
-    let unset: Vec<&str> = outbox::PROVIDER_VARIABLES
+    let unset: Vec<&str> = PROVIDER_VARIABLES
         .iter()
         .copied()
         .filter(|name| vars.get(name).map_or(true, |value| value.is_empty()))
@@ -223,10 +234,9 @@ fn warn_if_development_mode(vars: &Variables) {
         eprintln!(
             "edge-host: WARNING: DEVELOPMENT MODE — {} not set: with a loopback \
              public_base_url, edge-api writes e-mail and SMS to the local outbox (stdout \
-             and GET {}) and its CAPTCHA accepts only the test token. Never expose this \
-             server to real users.",
-            unset.join(", "),
-            outbox::PATH
+             and GET /_dev/outbox) and its CAPTCHA accepts only the test token. Never \
+             expose this server to real users.",
+            unset.join(", ")
         );
     }
 }

@@ -255,6 +255,7 @@ mod tests {
         Shared {
             kv: Arc::new(KvStore::open_in_memory().unwrap()),
             vars: Arc::new(Variables::default()),
+            web: std::path::PathBuf::from("/nonexistent-web"),
         }
     }
 

@@ -1,18 +1,12 @@
 //! The HTTP server: accepts connections, routes each request, logs it, and shuts down
 //! gracefully.
 //!
-//! Routing:
-//! * `GET /_dev/outbox` — the development outbox as JSON (see [`crate::outbox`]);
-//! * `/api` and everything under `/api/` — the component, with the request headers
-//!   Spin adds for a component on route `/api/...` (see [`spin_headers`]);
-//! * anything else — a static file from the web directory (see [`crate::statics`]).
+//! Every request goes to the component, on route `/...` as in spin.toml, with the
+//! request headers Spin adds (see [`spin_headers`]): the component answers the API,
+//! the development outbox and the pages (from the web directory, preopened for it).
 
 use crate::access_log;
-use crate::host::Shared;
-use crate::kv::KvError;
-use crate::outbox;
 use crate::runtime::ComponentRuntime;
-use crate::statics::{self, Resolution};
 use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
@@ -23,7 +17,6 @@ use hyper::service::service_fn;
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
@@ -34,20 +27,13 @@ use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 /// How long in-flight requests may take to finish once shutdown starts.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
-/// The route the component is mounted on, in Spin's notation.
-pub const API_ROUTE: &str = "/api/...";
-
-/// The path prefix of [`API_ROUTE`].
-pub const API_PREFIX: &str = "/api";
+/// The route the component is mounted on, in Spin's notation (spin.toml).
+pub const ROUTE: &str = "/...";
 
 /// Everything a request handler needs.
 pub struct App {
     /// The compiled component.
     pub runtime: ComponentRuntime,
-    /// The static web directory.
-    pub web: PathBuf,
-    /// Shared state (the key-value store, for the outbox listing).
-    pub shared: Shared,
     /// `Host` to assume when a request has none (the listening address).
     pub default_host: String,
 }
@@ -135,14 +121,7 @@ async fn handle(
         path: request.uri().path().to_owned(),
         status: None,
     };
-    let (method, path) = (&log.method, log.path.as_str());
-    let response = if path == outbox::PATH {
-        outbox_listing(app, method).await
-    } else if path == API_PREFIX || path.starts_with("/api/") {
-        component(app, request, peer, path).await
-    } else {
-        static_file(app, method, path).await
-    };
+    let response = component(app, request, peer, &log.path).await;
     log.status = Some(response.status());
     response
 }
@@ -198,7 +177,7 @@ async fn component(
     }
 }
 
-/// Adds the headers Spin gives a component on route [`API_ROUTE`] *after* the client's
+/// Adds the headers Spin gives a component on route [`ROUTE`] *after* the client's
 /// own, as Spin does (`crates/trigger-http/src/wasi.rs`: `prepare_request_headers`,
 /// then `HeaderMap::extend`, which appends): a `spin-*` header the client sent stays in
 /// front of the platform's, so the component meets on edge-host exactly what it meets
@@ -221,13 +200,12 @@ pub fn spin_headers(
     };
     let path = uri.path();
     let path_and_query = uri.path_and_query().map_or(path, |pq| pq.as_str());
-    let path_info = path.strip_prefix(API_PREFIX).unwrap_or(path);
     let set = [
         ("spin-full-url", format!("http://{host}{path_and_query}")),
-        ("spin-path-info", path_info.to_owned()),
-        ("spin-matched-route", API_ROUTE.to_owned()),
-        ("spin-raw-component-route", API_ROUTE.to_owned()),
-        ("spin-component-route", API_PREFIX.to_owned()),
+        ("spin-path-info", path.to_owned()),
+        ("spin-matched-route", ROUTE.to_owned()),
+        ("spin-raw-component-route", ROUTE.to_owned()),
+        ("spin-component-route", String::new()),
         ("spin-base-path", "/".to_owned()),
         ("spin-client-addr", peer.to_string()),
     ];
@@ -236,89 +214,6 @@ pub fn spin_headers(
             headers.append(HeaderName::from_static(name), value);
         }
     }
-}
-
-async fn outbox_listing(app: &App, method: &Method) -> Response<HyperOutgoingBody> {
-    if method != Method::GET && method != Method::HEAD {
-        return method_not_allowed();
-    }
-    let kv = Arc::clone(&app.shared.kv);
-    let entries = tokio::task::spawn_blocking(move || kv.entries(outbox::STORE))
-        .await
-        .unwrap_or_else(|join| Err(KvError::Worker(join.to_string())));
-    match entries {
-        Ok(entries) => response(
-            StatusCode::OK,
-            "application/json",
-            Bytes::from(outbox::listing(&entries)),
-        ),
-        Err(error) => {
-            eprintln!("edge-host: cannot read the outbox: {error}");
-            json_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal_error",
-                "cannot read the development outbox",
-            )
-        }
-    }
-}
-
-async fn static_file(app: &App, method: &Method, path: &str) -> Response<HyperOutgoingBody> {
-    if method != Method::GET && method != Method::HEAD {
-        return method_not_allowed();
-    }
-    let (web, url_path) = (app.web.clone(), path.to_owned());
-    let resolution = tokio::task::spawn_blocking(move || statics::resolve(&web, &url_path))
-        .await
-        .unwrap_or(Resolution::NotFound);
-    match resolution {
-        Resolution::File(file) => match tokio::fs::read(&file).await {
-            Ok(contents) => {
-                let mut reply = response(
-                    StatusCode::OK,
-                    statics::content_type(&file),
-                    contents.into(),
-                );
-                reply
-                    .headers_mut()
-                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-                reply
-            }
-            Err(_) => not_found(),
-        },
-        Resolution::AddSlash(location) => {
-            let mut reply = response(
-                StatusCode::PERMANENT_REDIRECT,
-                "text/plain; charset=utf-8",
-                Bytes::new(),
-            );
-            if let Ok(value) = HeaderValue::from_str(&location) {
-                reply.headers_mut().insert(header::LOCATION, value);
-            }
-            reply
-        }
-        Resolution::NotFound => not_found(),
-    }
-}
-
-fn not_found() -> Response<HyperOutgoingBody> {
-    response(
-        StatusCode::NOT_FOUND,
-        "text/plain; charset=utf-8",
-        Bytes::from_static(b"not found\n"),
-    )
-}
-
-fn method_not_allowed() -> Response<HyperOutgoingBody> {
-    let mut reply = response(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "text/plain; charset=utf-8",
-        Bytes::from_static(b"method not allowed\n"),
-    );
-    reply
-        .headers_mut()
-        .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-    reply
 }
 
 /// A JSON error in the API's shape: `{"error": code, "message": text}`.
@@ -386,9 +281,10 @@ mod tests {
             get("spin-full-url"),
             "http://example.test:8080/api/session/otp?x=1"
         );
-        assert_eq!(get("spin-path-info"), "/session/otp");
-        assert_eq!(get("spin-matched-route"), "/api/...");
-        assert_eq!(get("spin-component-route"), "/api");
+        assert_eq!(get("spin-path-info"), "/api/session/otp");
+        assert_eq!(get("spin-matched-route"), "/...");
+        assert_eq!(get("spin-raw-component-route"), "/...");
+        assert_eq!(get("spin-component-route"), "");
         assert_eq!(get("spin-base-path"), "/");
         assert_eq!(get("spin-client-addr"), "10.1.2.3:4567");
         assert_eq!(get("host"), "example.test:8080");
@@ -413,7 +309,7 @@ mod tests {
         );
         assert_eq!(headers.get("spin-made-up").unwrap(), "x");
         assert_eq!(headers.get("x-other").unwrap(), "kept");
-        assert_eq!(headers.get("spin-path-info").unwrap(), "");
+        assert_eq!(headers.get("spin-path-info").unwrap(), "/api");
         // No Host header: the listening address stands in.
         assert_eq!(headers.get("host").unwrap(), "127.0.0.1:3000");
         assert_eq!(

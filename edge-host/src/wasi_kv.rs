@@ -12,8 +12,10 @@ use crate::bindings::wasi::keyvalue::batch;
 use crate::bindings::wasi::keyvalue::store::{self, Error, KeyResponse};
 use crate::host::HostState;
 use crate::kv::{CasOutcome, KEY_PAGE_SIZE, KvError};
-use crate::outbox;
 use wasmtime::component::Resource;
+
+/// The only store label a component may open.
+pub const STORE_LABEL: &str = "default";
 
 /// An open bucket, as held in the resource table.
 pub struct Bucket {
@@ -42,8 +44,10 @@ impl store::Host for HostState {
         &mut self,
         identifier: String,
     ) -> wasmtime::Result<Result<Resource<Bucket>, Error>> {
-        if identifier.is_empty() {
-            return Ok(Err(Error::NoSuchStore));
+        // As Spin grants a component only the stores its manifest lists, and
+        // spin.toml lists only `default`.
+        if identifier != STORE_LABEL {
+            return Ok(Err(Error::AccessDenied));
         }
         Ok(Ok(self.table.push(Bucket { label: identifier })?))
     }
@@ -69,11 +73,9 @@ impl store::HostBucket for HostState {
         value: Vec<u8>,
     ) -> wasmtime::Result<Result<(), Error>> {
         let label = self.bucket_label(&bucket)?;
-        let written = self
-            .kv(move |kv| kv.set(&label, &key, &value).map(|()| (label, key, value)))
-            .await;
-        Ok(written
-            .map(|(label, key, value)| outbox::echo_if_outbox(&label, &key, &value))
+        Ok(self
+            .kv(move |kv| kv.set(&label, &key, &value))
+            .await
             .map_err(to_error))
     }
 
@@ -193,10 +195,7 @@ impl atomics::Host for HostState {
             })
             .await;
         match outcome {
-            Ok((CasOutcome::Swapped, label, key, value)) => {
-                outbox::echo_if_outbox(&label, &key, &value);
-                Ok(Ok(()))
-            }
+            Ok((CasOutcome::Swapped, ..)) => Ok(Ok(())),
             Ok((CasOutcome::Conflict { current }, label, key, _)) => {
                 let retry = self.table.push(Cas {
                     label,
@@ -231,18 +230,9 @@ impl batch::Host for HostState {
         key_values: Vec<(String, Vec<u8>)>,
     ) -> wasmtime::Result<Result<(), Error>> {
         let label = self.bucket_label(&bucket)?;
-        let written = self
-            .kv(move |kv| {
-                kv.set_many(&label, &key_values)
-                    .map(|()| (label, key_values))
-            })
-            .await;
-        Ok(written
-            .map(|(label, key_values)| {
-                for (key, value) in &key_values {
-                    outbox::echo_if_outbox(&label, key, value);
-                }
-            })
+        Ok(self
+            .kv(move |kv| kv.set_many(&label, &key_values))
+            .await
             .map_err(to_error))
     }
 

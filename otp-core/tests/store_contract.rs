@@ -31,6 +31,70 @@ fn faulty_store_keeps_the_contract_the_flows_rely_on() {
     contract::check(&FaultyStore::new(FAULTY, 7), "c").unwrap();
 }
 
+/// What a store does wrong, for showing that the suite catches it.
+#[derive(Clone, Copy)]
+enum Broken {
+    /// A swap writes whatever is stored (an unconditional upsert).
+    SwapIgnoresExpected,
+    /// `increment` as a read and a separate write.
+    IncrementNotAtomic,
+}
+
+struct BrokenStore(MemoryStore, Broken);
+
+impl Store for BrokenStore {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, otp_core::ports::StoreError> {
+        self.0.get(key)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), otp_core::ports::StoreError> {
+        self.0.set(key, value)
+    }
+    fn delete(&self, key: &str) -> Result<(), otp_core::ports::StoreError> {
+        self.0.delete(key)
+    }
+    fn compare_and_swap(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        new: &[u8],
+    ) -> Result<bool, otp_core::ports::StoreError> {
+        match self.1 {
+            Broken::SwapIgnoresExpected => self.0.set(key, new).map(|()| true),
+            Broken::IncrementNotAtomic => self.0.compare_and_swap(key, expected, new),
+        }
+    }
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, otp_core::ports::StoreError> {
+        match self.1 {
+            Broken::SwapIgnoresExpected => self.0.increment(key, delta),
+            Broken::IncrementNotAtomic => {
+                let now = otp_core::ports::read_counter(self.0.get(key)?.as_deref())?;
+                std::thread::yield_now();
+                self.0.set(key, &(now + delta).to_le_bytes())?;
+                Ok(now + delta)
+            }
+        }
+    }
+}
+
+#[test]
+fn the_contract_catches_a_swap_that_ignores_the_expected_value() {
+    let store = BrokenStore(MemoryStore::default(), Broken::SwapIgnoresExpected);
+    let violation = contract::check(&store, "c").unwrap_err();
+    assert_eq!(violation.guarantee, "G3", "{violation}");
+}
+
+#[test]
+fn the_contract_catches_an_increment_that_is_not_atomic() {
+    let store = BrokenStore(MemoryStore::default(), Broken::IncrementNotAtomic);
+    let violations: Vec<_> = (0..20)
+        .filter_map(|run| contract::check(&store, &format!("c{run}")).err())
+        .collect();
+    assert!(
+        violations.iter().any(|v| v.guarantee == "G2"),
+        "20 runs, no lost increment seen: {violations:?}"
+    );
+}
+
 fn service<'a>(world: &'a World, store: &'a dyn Store) -> Service<'a> {
     Service {
         store,

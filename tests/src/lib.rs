@@ -6,6 +6,8 @@
 //! locations: `OTP_EDGE_HOST_BIN` (target/release/edge-host), `OTP_EDGE_COMPONENT`
 //! (target/wasm32-wasip2/wasm-release/edge_api.wasm), `OTP_EDGE_WEB` (web/).
 
+pub mod contract;
+pub mod recovery;
 pub mod spin;
 pub mod standin;
 
@@ -332,6 +334,78 @@ impl Client {
             serde_json::to_vec(&body).unwrap()
         };
         self.raw(method, path, Some("application/json"), &bytes)
+    }
+}
+
+/// A plain HTTP answer: status, headers (names lower-case, by name) and body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetched {
+    /// Status code.
+    pub status: u16,
+    /// Headers; a repeated one joined with `, `.
+    pub headers: std::collections::BTreeMap<String, String>,
+    /// Body bytes.
+    pub body: Vec<u8>,
+}
+
+/// `method base+path` with no body, whatever the answer's type.
+pub fn fetch(base: &str, method: &str, path: &str) -> Fetched {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    let request = ureq::http::Request::builder()
+        .method(method)
+        .uri(format!("{base}{path}"))
+        .body(Vec::new())
+        .expect("valid request");
+    let mut response = agent.run(request).expect("the server answers");
+    let mut headers = std::collections::BTreeMap::<String, String>::new();
+    for (name, value) in response.headers() {
+        let value = value.to_str().unwrap_or_default();
+        headers
+            .entry(name.as_str().to_owned())
+            .and_modify(|v| *v = format!("{v}, {value}"))
+            .or_insert_with(|| value.to_owned());
+    }
+    let mut body = Vec::new();
+    let _ = std::io::Read::read_to_end(&mut response.body_mut().as_reader(), &mut body);
+    Fetched {
+        status: response.status().as_u16(),
+        headers,
+        body,
+    }
+}
+
+/// In development delivery (no providers): a recovery request's e-mail, with its link,
+/// is listed at `GET /_dev/outbox` within 10 s.
+pub fn check_development_outbox(host: &dyn Serves) {
+    let email = "outbox-reader@example.com";
+    let (_, mut c) = register_active(host, email, "a long enough password", "+12025550143");
+    let r = c.send("POST", "/api/recovery", serde_json::json!({"email": email}));
+    assert_eq!(r.status, 202, "{:?}", r.json);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let listing = c.send("GET", "/_dev/outbox", Value::Null);
+        assert_eq!(listing.status, 200);
+        let found = listing.json.as_array().into_iter().flatten().any(|entry| {
+            let value = &entry["value"];
+            value["kind"] == "email"
+                && value["to"] == email
+                && value["body"]
+                    .as_str()
+                    .is_some_and(|b| b.contains("/recovery.html#"))
+        });
+        if found {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no recovery e-mail in the outbox: {}",
+            listing.json
+        );
+        std::thread::sleep(Duration::from_millis(100));
     }
 }
 

@@ -1,5 +1,5 @@
-//! Real Spin for the tests: `spin up` of the release edge-api component with Spin's own
-//! key-value store — its SQLite file, or a `redis-server` shared by several instances —
+//! Real Spin for the tests: `spin up` of the repository's spin.toml (the release
+//! edge-api component and the web directory) with Spin's own key-value store — its SQLite file, or a `redis-server` shared by several instances —
 //! each on a free loopback port with a fresh state directory, stopped on drop.
 //!
 //! The Spin CLI is `OTP_EDGE_SPIN`, else `spin` on PATH, else `../shared/bin/spin`
@@ -28,55 +28,59 @@ pub fn spin_binary() -> Option<PathBuf> {
     })
 }
 
-/// The variables the component reads besides `seal_keys` (spin.toml's list).
-const VARIABLES: &[&str] = &[
-    "issuer",
-    "public_base_url",
-    "trusted_proxies",
-    "admin_token",
-    "email_provider_url",
-    "email_api_key",
-    "email_from",
-    "sms_provider_url",
-    "sms_account",
-    "sms_auth_token",
-    "sms_from",
-    "captcha_verify_url",
-    "captcha_secret",
-    "captcha_site_key",
-];
-
-/// The application manifest of the API part of `spin.toml`, for the component at
-/// `component`, allowed to call `outbound` (the static file server of `spin.toml` is
-/// fetched from a URL, which these machines cannot reach).
-fn manifest(component: &Path, outbound: &[String]) -> String {
-    let mut declared = String::from("seal_keys = { required = true, secret = true }\n");
-    let mut passed = String::from("seal_keys = \"{{ seal_keys }}\"\n");
-    for name in VARIABLES {
-        declared.push_str(&format!("{name} = {{ default = \"\" }}\n"));
-        passed.push_str(&format!("{name} = \"{{{{ {name} }}}}\"\n"));
-    }
-    let outbound: Vec<String> = outbound.iter().map(|h| format!("{h:?}")).collect();
-    format!(
-        "spin_manifest_version = 2\n\n[application]\nname = \"otp-edge-test\"\nversion = \"0.1.0\"\n\n\
-         [variables]\n{declared}\n[[trigger.http]]\nroute = \"/api/...\"\ncomponent = \"edge-api\"\n\n\
-         [component.edge-api]\nsource = {:?}\nkey_value_stores = [\"default\"]\n\
-         allowed_outbound_hosts = [{}]\n\n[component.edge-api.variables]\n{passed}",
-        component.display().to_string(),
-        outbound.join(", ")
-    )
+/// The repository's own `spin.toml`, as it is when the component was built to the
+/// path it names. Otherwise (another Cargo target directory) a copy beside it with
+/// that one path made absolute — Spin maps `files` only from inside the manifest's
+/// directory — removed on drop; a spin.toml that no longer names the path fails here.
+struct Manifest {
+    path: PathBuf,
+    copy: bool,
 }
 
-/// How to run one instance: the store, more variables, outbound hosts.
+const COMPONENT_IN_MANIFEST: &str = "target/wasm32-wasip2/wasm-release/edge_api.wasm";
+
+impl Manifest {
+    fn for_component(component: &Path) -> Manifest {
+        let root = workspace_root();
+        let original = root.join("spin.toml");
+        let default = root.join(COMPONENT_IN_MANIFEST);
+        let same = |a: &Path, b: &Path| a.canonicalize().ok() == b.canonicalize().ok();
+        if same(component, &default) {
+            return Manifest {
+                path: original,
+                copy: false,
+            };
+        }
+        let text = std::fs::read_to_string(&original).expect("spin.toml");
+        let from = format!("source = {COMPONENT_IN_MANIFEST:?}");
+        assert_eq!(text.matches(&from).count(), 1, "spin.toml has {from} once");
+        let to = format!("source = {:?}", component.display().to_string());
+        let path = root.join(format!(
+            ".spin-test-{}-{}.toml",
+            std::process::id(),
+            free_port()
+        ));
+        std::fs::write(&path, text.replace(&from, &to)).expect("manifest copy");
+        Manifest { path, copy: true }
+    }
+}
+
+impl Drop for Manifest {
+    fn drop(&mut self) {
+        if self.copy {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// How to run one instance: the store and more variables.
 #[derive(Debug, Default, Clone)]
 pub struct Options {
     /// Use this `redis-server` port as the default store (else Spin's SQLite file).
     pub redis_port: Option<u16>,
     /// Variables beyond `seal_keys` and `public_base_url` (which defaults to the
-    /// instance's own loopback address).
+    /// instance's own loopback address), e.g. [`crate::standin::StandIn::variables`].
     pub variables: Vec<(String, String)>,
-    /// `allowed_outbound_hosts` entries, e.g. `http://127.0.0.1:PORT`.
-    pub outbound: Vec<String>,
 }
 
 /// Start `command` (listening on `port`) until its stdout says `ready`: it is then
@@ -129,6 +133,7 @@ fn signal_group(child: &Child, signal: &str) {
         .arg(format!("-{signal}"))
         .arg("--")
         .arg(format!("-{}", child.id()))
+        .stderr(Stdio::null())
         .status();
 }
 
@@ -170,6 +175,15 @@ impl Redis {
         Redis { child, port }
     }
 
+    /// The value at `key` (`redis-cli GET`), empty when absent.
+    pub fn get(&self, key: &str) -> Vec<u8> {
+        let out = Command::new("redis-cli")
+            .args(["-p", &self.port.to_string(), "GET", key])
+            .output()
+            .expect("redis-cli runs");
+        out.stdout
+    }
+
     /// Keys matching `pattern` (`redis-cli --scan`).
     pub fn keys(&self, pattern: &str) -> Vec<String> {
         let out = Command::new("redis-cli")
@@ -196,6 +210,7 @@ pub struct SpinApp {
     pub base: String,
     /// Its `--state-dir` (Spin's SQLite key-value file is `sqlite_key_value.db` there).
     pub state_dir: PathBuf,
+    _manifest: Manifest,
 }
 
 impl SpinApp {
@@ -221,18 +236,23 @@ impl SpinApp {
             "target/wasm32-wasip2/wasm-release/edge_api.wasm",
         );
         let component = component.canonicalize().unwrap_or(component);
-        let manifest_path = dir.join("spin.toml");
-        std::fs::write(&manifest_path, manifest(&component, &options.outbound)).expect("manifest");
+        let manifest = Manifest::for_component(&component);
+        let manifest_path = manifest.path.clone();
         let state_dir = dir.join("state");
         let config = options.redis_port.map(|redis_port| {
+            // The runtime-config file the repository ships, pointed at this Redis.
+            let shipped = workspace_root().join("runtime-config").join("redis.toml");
+            let text = std::fs::read_to_string(&shipped).expect("runtime-config/redis.toml");
+            let url = "url = \"redis://127.0.0.1:6379\"";
+            assert_eq!(
+                text.matches(url).count(),
+                1,
+                "{} has {url}",
+                shipped.display()
+            );
             let config = dir.join("runtime-config.toml");
-            std::fs::write(
-                &config,
-                format!(
-                    "[key_value_store.default]\ntype = \"redis\"\nurl = \"redis://127.0.0.1:{redis_port}\"\n"
-                ),
-            )
-            .expect("runtime config");
+            let ours = format!("url = \"redis://127.0.0.1:{redis_port}\"");
+            std::fs::write(&config, text.replace(url, &ours)).expect("runtime config");
             config
         });
         let (child, port) = start_listening(
@@ -270,6 +290,7 @@ impl SpinApp {
             child,
             base,
             state_dir,
+            _manifest: manifest,
         }
     }
 

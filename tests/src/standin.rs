@@ -52,7 +52,8 @@ pub const SMS_AUTH_TOKEN: &str = "tw-auth-token";
 
 impl StandIn {
     /// The provider variables that point edge-api at this stand-in (Postmark, Twilio,
-    /// siteverify), as `--var` pairs.
+    /// siteverify), as `--var` pairs, with the provider hosts spin.toml lets the
+    /// component call.
     pub fn variables(&self) -> Vec<(String, String)> {
         let p = &self.base;
         [
@@ -65,6 +66,9 @@ impl StandIn {
             ("sms_from", "+15005550006".into()),
             ("captcha_verify_url", format!("{p}/siteverify")),
             ("captcha_secret", "captcha-secret".into()),
+            ("email_provider_host", p.clone()),
+            ("sms_provider_host", p.clone()),
+            ("captcha_provider_host", p.clone()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))

@@ -1,20 +1,25 @@
-//! The flows' key-value guarantees on the stores Spin really has, through the release
-//! component on real Spin (`../shared/bin/spin`): Spin's SQLite store on one instance,
-//! and one `redis-server` shared by two instances (where Spin's swap answers
-//! `cas-failed` after every swap). What each checks is what `otp_core::ports::Store`
-//! says the flows rely on: a time step is consumed once under a race, an address is
-//! claimed once, failures from any instance are counted, and an answered success
-//! survives the instance that gave it.
+//! The product on real Spin (`../shared/bin/spin`), `spin up` of the repository's own
+//! spin.toml: Spin's SQLite store on one instance, and one `redis-server` shared by two
+//! instances (where Spin's swap answers `cas-failed` after every swap). Each runs the
+//! core flow, the recovery flow through the stand-in providers, bad input, the races of
+//! `otp_core::ports::Store` (a time step consumed once, an address claimed once,
+//! failures from any instance counted, an answered success surviving the instance that
+//! gave it) and otp-core's store conformance suite through the component. A third test
+//! compares pages and API headers with edge-host's and reads the development outbox.
 //!
-//! Without a Spin binary each test prints `spin suite: skipped (no spin binary)`.
+//! Without a Spin binary each test prints `spin suite: skipped (no spin binary)`, which
+//! `cargo xtask test` counts as skipped.
 
 use serde_json::json;
 use std::path::PathBuf;
+use tests::contract::{ADMIN_TOKEN, check_store_contract};
+use tests::recovery::check_recovery_flow;
 use tests::spin::{Options, Redis, SpinApp, spin_binary};
 use tests::standin::StandIn;
 use tests::{
-    Client, PORTAL, Serves, check_forged_platform_headers_are_ignored, check_through_tls_proxy,
-    fifty_submissions_of_one_code, kv_rows, oathtool_code, pyotp_code, register_active, unix_now,
+    Client, EdgeHost, PORTAL, Serves, check_forged_platform_headers_are_ignored,
+    check_through_tls_proxy, fetch, fifty_submissions_of_one_code, kv_rows, oathtool_code,
+    pyotp_code, register_active, unix_now,
 };
 
 const PASSWORD: &str = "a long enough password";
@@ -139,11 +144,33 @@ fn register_fifty(hosts: &[&dyn Serves], email: &str) {
     assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
 }
 
+/// Stand-in providers and the admin token (for the conformance suite).
+fn with_providers(standin: &StandIn, redis: Option<&Redis>) -> Options {
+    let mut variables = standin.variables();
+    variables.push(("admin_token".into(), ADMIN_TOKEN.into()));
+    Options {
+        redis_port: redis.map(|r| r.port),
+        variables,
+    }
+}
+
+/// Accounts in `values` (the store's values) holding `email`.
+fn accounts_of(values: impl Iterator<Item = (String, Vec<u8>)>, email: &str) -> usize {
+    values
+        .filter(|(key, value)| {
+            key.starts_with("account/") && String::from_utf8_lossy(value).contains(email)
+        })
+        .count()
+}
+
 #[test]
-fn spin_sqlite_store_one_instance() {
+fn on_spin_sqlite_store_one_instance() {
     let Some(spin) = spin() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let app = SpinApp::sqlite(&spin, dir.path());
+    let standin = StandIn::start();
+    let app = SpinApp::start(&spin, dir.path(), &with_providers(&standin, None));
+    // First: it counts the stand-in's e-mails from zero.
+    check_recovery_flow(&[&app], &standin, "sqlite-recovery@example.com");
     core_flow(&[&app], "sqlite-flow@example.com");
     sign_in_right_after_registration(&[&app], "sqlite-next");
     // Bad input is a 4xx and changes nothing.
@@ -157,45 +184,39 @@ fn spin_sqlite_store_one_instance() {
     assert_eq!((r.status, r.error()), (400, "malformed_json"));
     fifty_submissions_of_one_code(&[&app], "sqlite-race@example.com", PASSWORD);
     register_fifty(&[&app], "sqlite-claim@example.com");
-    let accounts = kv_rows(&app.state_dir)
-        .into_iter()
-        .filter(|(_, key, value)| {
-            key.starts_with("account/")
-                && String::from_utf8_lossy(value).contains("sqlite-claim@example.com")
-        })
-        .count();
+    let rows = kv_rows(&app.state_dir).into_iter().map(|(_, k, v)| (k, v));
     assert_eq!(
-        accounts, 1,
+        accounts_of(rows, "sqlite-claim@example.com"),
+        1,
         "one account for 50 registrations of one address"
     );
+    check_store_contract(&[&app], "sqlite");
 }
 
 #[test]
-fn spin_redis_store_two_instances() {
+fn on_spin_redis_store_two_instances() {
     let Some(spin) = spin() else { return };
     let dir = tempfile::tempdir().unwrap();
     let redis = Redis::start();
-    let a = SpinApp::redis(&spin, &dir.path().join("a"), &redis);
-    let b = SpinApp::redis(&spin, &dir.path().join("b"), &redis);
+    let standin = StandIn::start();
+    let options = with_providers(&standin, Some(&redis));
+    let a = SpinApp::start(&spin, &dir.path().join("a"), &options);
+    let b = SpinApp::start(&spin, &dir.path().join("b"), &options);
+    check_recovery_flow(&[&a, &b], &standin, "redis-recovery@example.com");
     core_flow(&[&a, &b], "redis-flow@example.com");
     sign_in_right_after_registration(&[&a, &b], "redis-next");
     fifty_submissions_of_one_code(&[&a, &b], "redis-race@example.com", PASSWORD);
     register_fifty(&[&a, &b], "redis-claim@example.com");
-    let accounts = redis
-        .keys("account/*")
-        .iter()
-        .filter(|key| {
-            let out = std::process::Command::new("redis-cli")
-                .args(["-p", &redis.port.to_string(), "GET", key])
-                .output()
-                .expect("redis-cli runs");
-            String::from_utf8_lossy(&out.stdout).contains("redis-claim@example.com")
-        })
-        .count();
+    let values = redis.keys("account/*").into_iter().map(|key| {
+        let value = redis.get(&key);
+        (key, value)
+    });
     assert_eq!(
-        accounts, 1,
+        accounts_of(values, "redis-claim@example.com"),
+        1,
         "one account for 50 registrations of one address"
     );
+    check_store_contract(&[&a, &b], "redis");
 
     // Wrong codes sent to both instances all count: after five, codes are refused.
     let email = "redis-lock@example.com";
@@ -221,31 +242,109 @@ fn spin_redis_store_two_instances() {
         "the lock started after five wrong codes across both instances"
     );
 
-    // A code answered 200 by an instance that is then killed stays consumed.
-    let email = "redis-kill@example.com";
-    let (key, _) = register_active(&a, email, PASSWORD, PHONE);
-    tests::wait_for_fresh_step(6);
-    let code = oathtool_code(&key, unix_now());
-    let mut c = a.client();
-    assert_eq!(otp_step(&mut c, &challenge(&a, email), &code), 200);
-    a.kill();
-    let mut c = b.client();
-    assert_eq!(
-        otp_step(&mut c, &challenge(&b, email), &code),
-        401,
-        "replayed on the other instance after the kill"
-    );
+    killed_mid_load_loses_nothing_answered(a, &b);
 }
 
+/// Sign-ins of twelve accounts go to `a` in parallel while it is killed (SIGKILL):
+/// every code `a` answered 200 is refused when replayed on `b`.
+fn killed_mid_load_loses_nothing_answered(a: SpinApp, b: &SpinApp) {
+    let accounts: Vec<(String, String)> = (0..12)
+        .map(|i| {
+            let email = format!("redis-kill-{i}@example.com");
+            let key = register_active(b, &email, PASSWORD, PHONE).0;
+            (email, key)
+        })
+        .collect();
+    tests::wait_for_fresh_step(8);
+    let challenges: Vec<String> = accounts.iter().map(|(e, _)| challenge(&a, e)).collect();
+    let answered: Vec<(usize, String, u16)> = std::thread::scope(|s| {
+        let handles: Vec<_> = accounts
+            .iter()
+            .zip(&challenges)
+            .enumerate()
+            .map(|(i, ((_, key), challenge))| {
+                let code = oathtool_code(key, unix_now());
+                let base = a.base.clone();
+                s.spawn(move || {
+                    std::thread::sleep(std::time::Duration::from_millis(20 * i as u64));
+                    let status = std::panic::catch_unwind(|| {
+                        otp_step(&mut Client::new(&base), challenge, &code)
+                    })
+                    .unwrap_or(0);
+                    (i, code, status)
+                })
+            })
+            .collect();
+        std::thread::sleep(std::time::Duration::from_millis(120));
+        a.kill();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (i, code, status) in answered {
+        if status == 200 {
+            let mut c = b.client();
+            assert_eq!(
+                otp_step(&mut c, &challenge(b, &accounts[i].0), &code),
+                401,
+                "a code answered 200 before the kill, replayed on the other instance"
+            );
+        }
+    }
+}
+
+/// Pages, the browser module and the API answer with the same status, headers and
+/// body on Spin as on edge-host; in development the outbox is read at /_dev/outbox.
 #[test]
-fn spin_platform_headers_a_client_forges_are_ignored() {
+fn on_spin_pages_and_api_answer_as_on_edge_host() {
     let Some(spin) = spin() else { return };
     let dir = tempfile::tempdir().unwrap();
-    check_forged_platform_headers_are_ignored(&SpinApp::sqlite(&spin, dir.path()));
+    let app = SpinApp::sqlite(&spin, &dir.path().join("spin"));
+    let host = EdgeHost::start(&dir.path().join("edge-host"));
+    let comparable = |f: tests::Fetched| {
+        let mut f = f;
+        f.headers.retain(|name, _| {
+            !matches!(
+                name.as_str(),
+                "date" | "content-length" | "transfer-encoding"
+            )
+        });
+        f
+    };
+    for (method, path) in [
+        ("GET", "/"),
+        ("GET", "/account.html"),
+        ("GET", "/recovery.html"),
+        ("GET", "/style.css"),
+        ("GET", "/pkg/wasm_client.js"),
+        ("GET", "/pkg/wasm_client_bg.wasm"),
+        ("HEAD", "/recovery.html"),
+        ("GET", "/pkg"),
+        ("GET", "/nope.html"),
+        ("GET", "/../Cargo.toml"),
+        ("POST", "/index.html"),
+        ("GET", "/api/nothing-here"),
+        ("GET", "/_dev/outbox"),
+    ] {
+        let on_spin = comparable(fetch(&app.base, method, path));
+        let on_host = comparable(fetch(&host.base, method, path));
+        assert_eq!(on_spin, on_host, "{method} {path}");
+        assert!(on_spin.status < 500, "{method} {path}: {}", on_spin.status);
+    }
+    assert_eq!(fetch(&app.base, "GET", "/").status, 200);
+    let time = fetch(&app.base, "GET", "/api/time");
+    assert_eq!(
+        (
+            time.status,
+            time.headers.get("cache-control").map(String::as_str)
+        ),
+        (200, Some("no-store"))
+    );
+    tests::check_development_outbox(&app);
+    tests::check_development_outbox(&host);
+    check_forged_platform_headers_are_ignored(&app);
 }
 
 #[test]
-fn spin_behind_a_tls_terminating_proxy() {
+fn on_spin_behind_a_tls_terminating_proxy() {
     let Some(spin) = spin() else { return };
     let standin = StandIn::start();
     let dir = tempfile::tempdir().unwrap();
@@ -253,7 +352,6 @@ fn spin_behind_a_tls_terminating_proxy() {
     variables.push(("public_base_url".into(), PORTAL.into()));
     let options = Options {
         variables,
-        outbound: vec![standin.base.clone()],
         ..Options::default()
     };
     check_through_tls_proxy(&SpinApp::start(&spin, dir.path(), &options), PORTAL);

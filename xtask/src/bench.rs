@@ -7,6 +7,8 @@
 //! 2. edge-host ([`load`]): cold and warm-cache starts, then `GET /api/time` and the
 //!    sign-in OTP step at 1, 8 and 64 connections with wrk ([`wrk`]), the OTP step on
 //!    prepared state ([`state`]); a syscall profile when it is slow ([`profile`]);
+//!    then the same component on Spin's SQLite store, `spin up` of spin.toml, at 1
+//!    connection ([`spin`]);
 //! 3. the cost of the edge boundary (native step vs. edge-host p50 at 1 connection);
 //! 4. artifact sizes ([`artifacts`]);
 //! 5. page-load timings in headless Chromium ([`browser`]).
@@ -21,6 +23,8 @@ mod load;
 mod machine;
 mod profile;
 mod report;
+mod spin;
+mod spin_report;
 mod state;
 mod stats;
 mod wrk;
@@ -55,6 +59,7 @@ pub fn bench(ws: &Workspace) -> Result<()> {
         .find(|r| r.bench.id == "native/otp_step")
         .map(|r| r.per_iteration.median);
     let host = load::run(ws, &scratch.join("edge-host"), native_step)?;
+    let spin = spin::run(ws, &scratch.join("spin"))?;
     competing.extend(machine::competing_processes());
     let browser = browser::run(ws)?;
     competing.extend(machine::competing_processes());
@@ -77,6 +82,7 @@ pub fn bench(ws: &Workspace) -> Result<()> {
         sizes: &sizes,
         core: &core,
         host: &host,
+        spin: &spin,
         browser: &browser,
     };
     let text = report.render();

@@ -5,9 +5,12 @@
 //!    otp-core (cases, flows, limits, recovery, properties), edge-api routes natively,
 //!    edge-host, and the `tests` crate end to end over HTTP (including the short load
 //!    test and the abuse tests). Release, so wasmtime is shared with edge-host's build;
-//! 2. browser module tests — wasm-bindgen-test in headless Chromium;
-//! 3. browser end-to-end — every `tests/browser/*.mjs` test (activation, recovery);
-//! 4. fuzz smoke — each cargo-fuzz target for [`FUZZ_SECONDS`] seconds from its corpus.
+//! 2. Spin suites — `spin up` of spin.toml on real Spin: its SQLite store on one
+//!    instance, two instances sharing one `redis-server` (tests/tests/spin_stores.rs;
+//!    skipped, and counted so, without a Spin binary);
+//! 3. browser module tests — wasm-bindgen-test in headless Chromium;
+//! 4. browser end-to-end — every `tests/browser/*.mjs` test (activation, recovery);
+//! 5. fuzz smoke — each cargo-fuzz target for [`FUZZ_SECONDS`] seconds from its corpus.
 //!
 //! Every suite gets the same environment: `OTP_EDGE_HOST_BIN`, `OTP_EDGE_COMPONENT`,
 //! `OTP_EDGE_WEB`, `OTP_EDGE_CASES` (absolute paths) and `CHROMEDRIVER`.
@@ -27,7 +30,8 @@ use crate::workspace::{WEB_TARGET, Workspace};
 #[derive(Debug)]
 enum Outcome {
     Passed(Tally),
-    Skipped(String),
+    /// Why, and how many tests were skipped.
+    Skipped(String, u64),
     Failed,
 }
 
@@ -43,7 +47,8 @@ struct StepReport {
 #[derive(Debug)]
 enum Done {
     Counted(Tally),
-    Skipped(String),
+    /// Why, and how many tests were skipped (0 when not known).
+    Skipped(String, u64),
 }
 
 /// A step's result.
@@ -57,12 +62,13 @@ fn nothing_counted(r: Result<()>) -> StepResult {
 /// Runs everything; the error is the first failure.
 pub fn test(ws: &Workspace) -> Result<()> {
     let env = TestEnv::new(ws);
-    let steps: [(&'static str, &dyn Fn() -> StepResult); 6] = [
+    let steps: [(&'static str, &dyn Fn() -> StepResult); 7] = [
         ("prerequisites", &|| {
             nothing_counted(install::ensure(ws, Needs::Test))
         }),
         ("build", &|| nothing_counted(build::build(ws, &Part::ALL))),
         ("host tests", &|| host_tests(ws, &env)),
+        (SPIN_STEP, &|| spin_suites(ws, &env)),
         ("browser module tests", &|| browser_module_tests(ws, &env)),
         ("browser end-to-end tests", &|| browser_e2e_tests(ws, &env)),
         ("fuzz smoke", &|| fuzz_smoke(ws)),
@@ -76,9 +82,9 @@ pub fn test(ws: &Workspace) -> Result<()> {
         let started = Instant::now();
         let outcome = match step() {
             Ok(Done::Counted(tally)) => Outcome::Passed(tally),
-            Ok(Done::Skipped(why)) => {
+            Ok(Done::Skipped(why, count)) => {
                 announce(format!("SKIPPED {name}: {why}"));
-                Outcome::Skipped(why)
+                Outcome::Skipped(why, count)
             }
             Err(e) => {
                 failure = Some(e);
@@ -155,9 +161,47 @@ fn host_tests(ws: &Workspace, env: &TestEnv) -> StepResult {
             "--workspace",
             "--exclude",
             "wasm-client",
+            "--",
+            "--skip",
+            SPIN_TESTS,
         ]),
     )
     .map(Done::Counted)
+}
+
+/// The step of the Spin suites, as the summary names it.
+const SPIN_STEP: &str = "Spin: SQLite x1, Redis x2";
+/// The prefix of the Spin suites' test names (tests/tests/spin_stores.rs).
+const SPIN_TESTS: &str = "on_spin_";
+
+/// The Spin suites: `spin up` of spin.toml on Spin's SQLite store, two instances on one
+/// `redis-server`, pages and API beside edge-host's, behind a TLS proxy. Their output
+/// is shown (`--show-output`) so a test that skipped itself for want of a Spin binary
+/// is counted as skipped.
+fn spin_suites(ws: &Workspace, env: &TestEnv) -> StepResult {
+    let tally = run_suite(
+        ws,
+        env,
+        "Spin suites",
+        process::cargo().args([
+            "test",
+            "--release",
+            "-p",
+            "tests",
+            "--test",
+            "spin_stores",
+            "--",
+            SPIN_TESTS,
+            "--show-output",
+        ]),
+    )?;
+    if tally.skipped > 0 && tally.passed == 0 && tally.failed == 0 {
+        return Ok(Done::Skipped(
+            "no spin binary (spin on PATH, ../shared/bin/spin or OTP_EDGE_SPIN)".into(),
+            tally.skipped,
+        ));
+    }
+    Ok(Done::Counted(tally))
 }
 
 /// wasm-bindgen-test in headless Chromium (runner set in .cargo/config.toml).
@@ -165,6 +209,7 @@ fn browser_module_tests(ws: &Workspace, env: &TestEnv) -> StepResult {
     if !ws.root.join("wasm-client").join("tests").is_dir() {
         return Ok(Done::Skipped(
             "wasm-client/tests does not exist yet — NO BROWSER MODULE TESTS RAN".into(),
+            0,
         ));
     }
     run_suite(
@@ -231,6 +276,7 @@ fn fuzz_smoke(ws: &Workspace) -> StepResult {
     Ok(Done::Counted(Tally {
         passed: FUZZ_TARGETS.len() as u64,
         failed: 0,
+        skipped: 0,
     }))
 }
 
@@ -240,7 +286,7 @@ fn print_summary(reports: &[StepReport], total: usize) {
     for r in reports {
         let (word, note) = match &r.outcome {
             Outcome::Passed(_) => ("ok", String::new()),
-            Outcome::Skipped(why) => ("SKIPPED", format!(" — {why}")),
+            Outcome::Skipped(why, _) => ("SKIPPED", format!(" — {why}")),
             Outcome::Failed => ("FAILED", String::new()),
         };
         println!(
@@ -263,13 +309,34 @@ fn print_summary(reports: &[StepReport], total: usize) {
         }
     );
     let mut total = Tally::default();
+    let mut spin = None;
     for r in reports {
-        if let Outcome::Passed(t) = &r.outcome {
-            total.add(*t);
+        match &r.outcome {
+            Outcome::Passed(t) => total.add(*t),
+            Outcome::Skipped(_, count) => total.skipped += count,
+            Outcome::Failed => {}
+        }
+        if r.name == SPIN_STEP {
+            spin = Some(match &r.outcome {
+                Outcome::Passed(t) => format!("{} passed", t.passed),
+                Outcome::Skipped(..) => "SKIPPED (no spin binary)".to_owned(),
+                Outcome::Failed => "FAILED".to_owned(),
+            });
         }
     }
     if failed {
         total.failed = total.failed.max(1);
     }
-    println!("tests: {} passed, {} failed", total.passed, total.failed);
+    let skipped_steps = reports
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Skipped(..)))
+        .count();
+    println!(
+        "tests: {} passed, {} failed, {} skipped ({} skipped step(s)); Spin suites (SQLite, Redis): {}",
+        total.passed,
+        total.failed,
+        total.skipped,
+        skipped_steps,
+        spin.as_deref().unwrap_or("not run")
+    );
 }

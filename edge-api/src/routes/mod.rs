@@ -7,8 +7,11 @@ pub mod recovery;
 
 pub use crate::context::Platform;
 use crate::context::{config, service};
+use crate::providers::dev::{self, OUTBOX_PATH};
 use crate::request::ApiRequest;
 use crate::response::{ApiError, ApiResponse};
+use crate::statics;
+use otp_core::config::Delivery;
 use otp_core::flows::{FlowError, InternalError, Service};
 
 /// Path parameters captured by `{}` segments, percent-decoded.
@@ -69,6 +72,11 @@ const ROUTES: &[(&str, &str, Handler)] = &[
         "/api/admin/accounts/{}/otp/reset",
         Handler::Sync(recovery::admin_reset),
     ),
+    (
+        "POST",
+        "/api/admin/store-contract",
+        Handler::Sync(recovery::store_contract),
+    ),
 ];
 
 /// Match `path` against `pattern`; the `{}` segments' values, percent-decoded.
@@ -91,15 +99,24 @@ fn matches(pattern: &str, path: &str) -> Option<Params> {
     }
 }
 
-/// Answer one request. Never panics on client input; every refusal is a JSON error.
+/// Answer one request: `/api` and `/api/…` from the route table (every refusal a JSON
+/// error), the development outbox at [`OUTBOX_PATH`], anything else from the web
+/// directory ([`statics`]). Never panics on client input.
 pub async fn handle(req: &ApiRequest, platform: &Platform<'_>) -> ApiResponse {
+    if req.path == OUTBOX_PATH {
+        return dev_outbox(req, platform);
+    }
+    if req.path != "/api" && !req.path.starts_with("/api/") {
+        return statics::serve(platform.web, &req.method, &req.path);
+    }
     let mut path_known = false;
     for (method, pattern, handler) in ROUTES {
         let Some(params) = matches(pattern, &req.path) else {
             continue;
         };
         path_known = true;
-        if *method != req.method {
+        // HEAD is GET without the body (RFC 9110 §9.3.2); the platform drops the body.
+        if *method != req.method && !(req.method == "HEAD" && *method == "GET") {
             continue;
         }
         let outcome = match handler {
@@ -119,6 +136,27 @@ pub async fn handle(req: &ApiRequest, platform: &Platform<'_>) -> ApiResponse {
         ApiError::NotFound
     };
     error.into_response()
+}
+
+/// `GET /_dev/outbox`: the development outbox ([`crate::providers::dev::listing`]);
+/// 404 unless the configuration delivers to it ([`Delivery::Development`]).
+fn dev_outbox(req: &ApiRequest, platform: &Platform) -> ApiResponse {
+    let listing = config(platform)
+        .ok()
+        .filter(|config| config.delivery == Delivery::Development)
+        .map(|_| dev::listing(platform.store));
+    match listing {
+        None => ApiError::NotFound.into_response(),
+        Some(_) if req.method != "GET" && req.method != "HEAD" => {
+            ApiError::MethodNotAllowed.into_response()
+        }
+        Some(Ok(entries)) => ApiResponse::json(200, &entries),
+        Some(Err(e)) => {
+            let detail = InternalError::from(e);
+            log_internal(req, &detail);
+            ApiError::Flow(FlowError::Internal(detail)).into_response()
+        }
+    }
 }
 
 fn log_internal(req: &ApiRequest, detail: &InternalError) {

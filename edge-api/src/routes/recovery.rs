@@ -1,4 +1,5 @@
-//! Lost-keychain recovery, the SMS delivery callback and the support reset.
+//! Lost-keychain recovery, the SMS delivery callback, and the operator's endpoints
+//! (support reset, store conformance check).
 
 use super::{Params, Platform, with_service};
 use crate::context::{config, provider_settings, providers_for, service};
@@ -7,6 +8,8 @@ use crate::request::ApiRequest;
 use crate::response::{ApiError, ApiResponse};
 use crate::wire;
 use otp_core::config::Delivery;
+use otp_core::contract::Check;
+use otp_core::flows::{ContractRun, ContractStep};
 use otp_core::webhook;
 
 fn param(params: &Params) -> &str {
@@ -146,4 +149,33 @@ pub(super) fn admin_reset(
             status: "suspended",
         },
     ))
+}
+
+/// `POST /api/admin/store-contract` with `Authorization: Bearer …`: one step of the
+/// store conformance suite (`otp_core::contract`) on this deployment's store.
+pub(super) fn store_contract(
+    req: &ApiRequest,
+    platform: &Platform,
+    _params: &Params,
+) -> Result<ApiResponse, ApiError> {
+    let body: wire::ContractBody = req.json()?;
+    let config = config(platform)?;
+    let svc = service(req, platform, &config);
+    let invalid = |field: &str| ApiError::InvalidField(format!("the field '{field}' is not valid"));
+    let run = ContractRun::parse(&body.run).ok_or_else(|| invalid("run"))?;
+    let check = Check::from_name(&body.check).ok_or_else(|| invalid("check"))?;
+    let step = match (body.step.as_str(), body.worker, body.reports) {
+        ("prepare", None, None) => ContractStep::Prepare,
+        ("work", Some(n), None) => ContractStep::Work(n),
+        ("verify", None, Some(reports)) => ContractStep::Verify(reports),
+        _ => return Err(invalid("step")),
+    };
+    let answer = match svc.store_contract(req.bearer_token(), &run, check, &step)? {
+        Ok(report) => wire::ContractAnswer::Report(report),
+        Err(v) => wire::ContractAnswer::Violation {
+            guarantee: v.guarantee,
+            seen: v.seen,
+        },
+    };
+    Ok(ApiResponse::json(200, &answer))
 }

@@ -133,8 +133,11 @@ pub enum FlowError {
     #[error("this endpoint needs an Authorization: Bearer token")]
     AdminAuthRequired,
     /// Wrong bearer token, or the endpoint is off (no `admin_token` configured).
-    #[error("this token may not reset OTP")]
+    #[error("this token may not use the support endpoints")]
     AdminForbidden,
+    /// A store conformance step named a worker the check does not have.
+    #[error("this check has no worker with that number")]
+    InvalidWorker,
     /// Support asked for an address without an account.
     #[error("no account has this e-mail address")]
     AccountNotFound,
@@ -229,6 +232,7 @@ impl FlowError {
             FlowError::AdminForbidden => "admin_forbidden",
             FlowError::AccountNotFound => "account_not_found",
             FlowError::InvalidReason => "invalid_reason",
+            FlowError::InvalidWorker => "invalid_worker",
             FlowError::Busy => "busy",
             FlowError::Internal(_) => "internal_error",
         }
@@ -245,7 +249,8 @@ impl FlowError {
             | FlowError::ActivationFailed(_)
             | FlowError::PhoneMismatch
             | FlowError::CaptchaFailed
-            | FlowError::InvalidReason => ErrorKind::BadRequest,
+            | FlowError::InvalidReason
+            | FlowError::InvalidWorker => ErrorKind::BadRequest,
             FlowError::LinkExpired => ErrorKind::Gone,
             FlowError::AdminAuthRequired => ErrorKind::Unauthorized,
             FlowError::AdminForbidden => ErrorKind::Forbidden,

@@ -55,6 +55,7 @@
 //! - Times on the wire and in records are Unix milliseconds.
 
 mod account;
+mod admin;
 mod errors;
 #[cfg(feature = "fixtures")]
 mod fixtures;
@@ -66,6 +67,7 @@ mod session;
 
 pub use crate::account::{AuditEvent, AuditKind, OtpStatus};
 pub use account::{AccountView, OtpView};
+pub use admin::{ContractRun, ContractStep};
 pub use errors::{ActivationFailure, ErrorKind, FlowError, InternalError};
 pub use otp::SetupView;
 pub use recovery::RecoveryView;

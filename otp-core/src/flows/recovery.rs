@@ -388,15 +388,7 @@ impl Service<'_> {
         email: &str,
         reason: &str,
     ) -> Result<(), FlowError> {
-        let presented = presented_token.ok_or(FlowError::AdminAuthRequired)?;
-        let allowed = self
-            .config
-            .admin_token
-            .as_ref()
-            .is_some_and(|t| t.matches(presented));
-        if !allowed {
-            return Err(FlowError::AdminForbidden);
-        }
+        self.authorize_admin(presented_token)?;
         let reason = reason.trim();
         if reason.is_empty()
             || reason.chars().count() > MAX_REASON_CHARS

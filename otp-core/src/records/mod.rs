@@ -68,6 +68,10 @@ pub fn sms_key(provider_id: &str) -> String {
 pub fn count_key(kind: &str, subject: &str, window: u64) -> String {
     format!("count/{kind}/{subject}/{window}")
 }
+/// Prefix of the keys of store conformance run `run` ([`crate::contract`]).
+pub fn contract_prefix(run: &str) -> String {
+    format!("contract/{run}")
+}
 /// Time of the last password failure of an address (beside its counter).
 pub fn password_failure_key(email_hash: &str) -> String {
     format!("password/{email_hash}")

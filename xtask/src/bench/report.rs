@@ -49,6 +49,8 @@ pub struct Report<'a> {
     pub core: &'a [CoreResult],
     /// edge-host's starts and load levels.
     pub host: &'a HostResults,
+    /// The same component on Spin.
+    pub spin: &'a crate::bench::spin::SpinOutcome,
     /// Page-load timings.
     pub browser: &'a BrowserResults,
 }
@@ -68,6 +70,7 @@ impl Report<'_> {
         self.header(&mut md);
         self.core_section(&mut md);
         self.host_section(&mut md);
+        crate::bench::spin_report::section(&mut md, self.host, self.spin);
         self.boundary_section(&mut md);
         self.sizes_section(&mut md);
         self.browser_section(&mut md);
