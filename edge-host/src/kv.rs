@@ -6,12 +6,16 @@
 //!   through its manifest; edge-host has no manifest and allows all of them).
 //! * `journal_mode=WAL` and `synchronous=FULL`: a write the guest saw succeed is on disk
 //!   and survives the process being killed right after.
-//! * One connection behind a mutex, and every read-modify-write (compare-and-swap,
-//!   increment, batch writes) inside a `BEGIN IMMEDIATE` transaction: atomic across
-//!   concurrent requests in this process and against any other writer of the file.
+//! * Two connections: reads on one (behind a mutex; WAL lets it read the last commit
+//!   while a write is under way), every write on the other, owned by the group-commit
+//!   writer thread ([`crate::kv_writer`]): the writes that arrive while a flush runs
+//!   share the next transaction and its one fsync, each answered once it is durable;
+//!   compare-and-swap and increment read and write inside that transaction, so they are
+//!   atomic across concurrent requests and against any other writer of the file.
 //! * Counters (`increment`) are stored as 8-byte little-endian `i64`, as Spin does.
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use crate::kv_writer::{Done, Write, Writer};
+use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -65,29 +69,45 @@ const SCHEMA: &str = include_str!("schema.sql");
 /// The SQLite key-value store shared by all requests.
 pub struct KvStore {
     conn: Mutex<Connection>,
+    writer: Writer,
+    #[cfg(test)]
+    _dir: Option<crate::test_util::TempDir>,
 }
 
 impl KvStore {
     /// Opens (creating if needed) the database file at `path`.
     pub fn open(path: &Path) -> Result<Self, KvError> {
-        Self::init(Connection::open(path)?)
+        let writer = connect(path)?;
+        writer.execute_batch(SCHEMA)?;
+        Ok(Self {
+            conn: Mutex::new(connect(path)?),
+            writer: Writer::start(writer),
+            #[cfg(test)]
+            _dir: None,
+        })
     }
 
-    /// Opens a private in-memory database (for tests).
+    /// Opens a fresh database in a temporary directory, removed on drop (for tests).
     #[cfg(test)]
     pub fn open_in_memory() -> Result<Self, KvError> {
-        Self::init(Connection::open_in_memory()?)
+        let dir = crate::test_util::TempDir::new("kv");
+        let mut kv = Self::open(&dir.path().join(DB_FILE_NAME))?;
+        kv._dir = Some(dir);
+        Ok(kv)
     }
 
-    fn init(conn: Connection) -> Result<Self, KvError> {
-        conn.busy_timeout(Duration::from_secs(5))?;
-        // In-memory databases answer "memory" here; that is fine.
-        let _mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))?;
-        conn.execute_batch("PRAGMA synchronous=FULL;")?;
-        conn.execute_batch(SCHEMA)?;
-        Ok(Self {
-            conn: Mutex::new(conn),
-        })
+    fn write(&self, write: Write) -> Result<Done, KvError> {
+        self.writer.write(write)
+    }
+
+    /// Write transactions committed since the store was opened (each one flush).
+    pub fn commits(&self) -> u64 {
+        self.writer.commits()
+    }
+
+    /// Writes since the store was opened.
+    pub fn writes(&self) -> u64 {
+        self.writer.writes()
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
@@ -105,17 +125,14 @@ impl KvStore {
 
     /// Sets `key` in `store` to `value`.
     pub fn set(&self, store: &str, key: &str, value: &[u8]) -> Result<(), KvError> {
-        write_value(&self.conn(), store, key, value)?;
-        Ok(())
+        self.write(Write::Set(store.into(), key.into(), value.to_vec()))
+            .map(|_| ())
     }
 
     /// Removes `key` from `store` (no error when absent).
     pub fn delete(&self, store: &str, key: &str) -> Result<(), KvError> {
-        self.conn().execute(
-            "DELETE FROM spin_key_value WHERE store = ?1 AND key = ?2",
-            params![store, key],
-        )?;
-        Ok(())
+        self.write(Write::Delete(store.into(), key.into()))
+            .map(|_| ())
     }
 
     /// Whether `key` exists in `store`.
@@ -189,27 +206,14 @@ impl KvStore {
 
     /// Sets several keys in one transaction.
     pub fn set_many(&self, store: &str, entries: &[(String, Vec<u8>)]) -> Result<(), KvError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        for (key, value) in entries {
-            write_value(&tx, store, key, value)?;
-        }
-        tx.commit()?;
-        Ok(())
+        self.write(Write::SetMany(store.into(), entries.to_vec()))
+            .map(|_| ())
     }
 
     /// Removes several keys in one transaction.
     pub fn delete_many(&self, store: &str, keys: &[String]) -> Result<(), KvError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        for key in keys {
-            tx.execute(
-                "DELETE FROM spin_key_value WHERE store = ?1 AND key = ?2",
-                params![store, key],
-            )?;
-        }
-        tx.commit()?;
-        Ok(())
+        self.write(Write::DeleteMany(store.into(), keys.to_vec()))
+            .map(|_| ())
     }
 
     /// Writes `new` at `key` only if the stored value still equals `expected` (`None`:
@@ -221,55 +225,65 @@ impl KvStore {
         expected: Option<&[u8]>,
         new: &[u8],
     ) -> Result<CasOutcome, KvError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let current = read_value(&tx, store, key)?;
-        if current.as_deref() != expected {
-            // Dropping `tx` rolls back; nothing was written.
-            return Ok(CasOutcome::Conflict { current });
+        match self.write(Write::CompareAndSwap {
+            store: store.into(),
+            key: key.into(),
+            expected: expected.map(<[u8]>::to_vec),
+            new: new.to_vec(),
+        })? {
+            Done::Swap(outcome) => Ok(outcome),
+            other => Err(KvError::Worker(format!("a swap answered {other:?}"))),
         }
-        write_value(&tx, store, key, new)?;
-        tx.commit()?;
-        Ok(CasOutcome::Swapped)
     }
 
     /// Adds `delta` to the counter at `key` (absent counts as 0) and returns the result.
     pub fn increment(&self, store: &str, key: &str, delta: i64) -> Result<i64, KvError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let current = match read_value(&tx, store, key)? {
-            None => 0,
-            Some(bytes) => i64::from_le_bytes(
-                bytes
-                    .try_into()
-                    .map_err(|_| KvError::NotACounter(key.to_owned()))?,
-            ),
-        };
-        let next = current
-            .checked_add(delta)
-            .ok_or_else(|| KvError::Overflow(key.to_owned()))?;
-        write_value(&tx, store, key, &next.to_le_bytes())?;
-        tx.commit()?;
-        Ok(next)
+        match self.write(Write::Increment(store.into(), key.into(), delta))? {
+            Done::Counter(next) => Ok(next),
+            other => Err(KvError::Worker(format!("an increment answered {other:?}"))),
+        }
     }
 
-    /// Closes the database, checkpointing the write-ahead log into the main file.
+    /// Closes the database once the queued writes are done, checkpointing the
+    /// write-ahead log into the main file.
     pub fn close(self) -> Result<(), KvError> {
-        let conn = self
+        let reader = self
             .conn
             .into_inner()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        conn.close().map_err(|(_, e)| KvError::Sqlite(e))
+        reader.close().map_err(|(_, e)| KvError::Sqlite(e))?;
+        match self.writer.stop() {
+            Some(writer) => writer.close().map_err(|(_, e)| KvError::Sqlite(e)),
+            None => Err(KvError::Worker("the key-value writer panicked".into())),
+        }
     }
 }
 
-fn read_value(conn: &Connection, store: &str, key: &str) -> rusqlite::Result<Option<Vec<u8>>> {
+/// A connection to the file at `path`: WAL, `synchronous=FULL`, a 5 s busy timeout.
+fn connect(path: &Path) -> Result<Connection, KvError> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    let _mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))?;
+    conn.execute_batch("PRAGMA synchronous=FULL;")?;
+    Ok(conn)
+}
+
+pub(crate) fn read_value(
+    conn: &Connection,
+    store: &str,
+    key: &str,
+) -> rusqlite::Result<Option<Vec<u8>>> {
     conn.prepare_cached("SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2")?
         .query_row(params![store, key], |row| row.get(0))
         .optional()
 }
 
-fn write_value(conn: &Connection, store: &str, key: &str, value: &[u8]) -> rusqlite::Result<()> {
+pub(crate) fn write_value(
+    conn: &Connection,
+    store: &str,
+    key: &str,
+    value: &[u8],
+) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)
          ON CONFLICT (store, key) DO UPDATE SET value = excluded.value",

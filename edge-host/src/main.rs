@@ -37,6 +37,7 @@ mod bindings;
 mod cli;
 mod host;
 mod kv;
+mod kv_writer;
 mod runtime;
 mod server;
 mod spin_vars;
@@ -201,6 +202,11 @@ async fn run(cli: Cli) -> Result<(), StartError> {
 /// release it within a few milliseconds). Every committed write is already on disk
 /// (WAL, synchronous=FULL); closing just checkpoints the log into the main file.
 async fn close_database(mut kv: Arc<KvStore>) {
+    eprintln!(
+        "edge-host: key-value: {} writes in {} flushes (group commit)",
+        kv.writes(),
+        kv.commits()
+    );
     for _ in 0..200 {
         match Arc::try_unwrap(kv) {
             Ok(store) => {

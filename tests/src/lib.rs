@@ -148,6 +148,13 @@ impl EdgeHost {
         self.terminate()
     }
 
+    /// Stop at once with SIGKILL, as a crash or a power cut would (nothing flushed or
+    /// closed in an orderly way), and wait.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     fn terminate(&mut self) -> Option<i32> {
         let _ = Command::new("kill")
             .arg("-TERM")
