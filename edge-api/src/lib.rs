@@ -26,6 +26,7 @@ pub mod providers;
 pub mod request;
 pub mod response;
 pub mod routes;
+pub mod security;
 pub mod statics;
 pub mod wire;
 

@@ -6,6 +6,8 @@ use serde::de::DeserializeOwned;
 
 /// Largest request body accepted, in bytes (16 KiB).
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
+/// The `invalid_field` message for a body that is JSON but not an object.
+pub const NOT_AN_OBJECT: &str = "the body must be a JSON object";
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "otp_edge_session";
 
@@ -88,12 +90,13 @@ impl ApiRequest {
         }
     }
 
-    /// Decode the JSON body into `T` (which refuses unknown fields). An empty body
-    /// decodes as `{}`.
+    /// Decode the JSON body, which must be an object, into `T` (which refuses unknown
+    /// fields). An empty body decodes as `{}`.
     ///
     /// Errors: `body_too_large` (413), `unsupported_media_type` (415) unless
     /// `Content-Type` is `application/json`, `malformed_json` (not JSON, not UTF-8,
-    /// nested too deeply), `invalid_field` (missing, mistyped or unknown field).
+    /// nested too deeply), `invalid_field` (JSON but not an object — serde would build
+    /// a struct from an array —, or a missing, mistyped or unknown field).
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
         let body = self.body.as_deref().ok_or(ApiError::BodyTooLarge)?;
         let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
@@ -108,6 +111,15 @@ impl ApiRequest {
             }
             body
         };
+        // A JSON text is an object exactly when its first non-blank byte is `{`.
+        if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(
+                match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+                    Ok(_) => ApiError::InvalidField(NOT_AN_OBJECT.into()),
+                    Err(_) => ApiError::MalformedJson,
+                },
+            );
+        }
         serde_json::from_slice(body).map_err(|e| match e.classify() {
             serde_json::error::Category::Data => ApiError::InvalidField(e.to_string()),
             _ => ApiError::MalformedJson,

@@ -1,6 +1,7 @@
 //! What goes out: JSON answers, cookies, and the mapping of every error to a status and
 //! a stable code (docs/http-api.md).
 
+use crate::security;
 use otp_core::flows::{ErrorKind, FlowError};
 use serde::Serialize;
 
@@ -14,6 +15,10 @@ pub struct ApiResponse {
     /// `Cache-Control`: `no-store` for API answers, `no-cache` for static files
     /// (RFC 9111 §5.2.2).
     pub cache_control: &'static str,
+    /// Its `Content-Security-Policy` ([`crate::security`]).
+    pub csp: &'static str,
+    /// Whether to send `Strict-Transport-Security` (an https deployment).
+    pub https: bool,
     /// Headers besides the common ones added by [`ApiResponse::headers`].
     pub extra_headers: Vec<(String, String)>,
     /// Body bytes.
@@ -36,18 +41,28 @@ impl ApiResponse {
             status,
             content_type: "application/json",
             cache_control: "no-store",
+            csp: security::API_CSP,
+            https: false,
             extra_headers: Vec::new(),
             body,
         }
     }
 
-    /// A static file (`200`, or another status for a plain-text answer such as `404`):
-    /// revalidated before reuse (`no-cache`), never stored for API answers.
-    pub fn file(status: u16, content_type: &'static str, body: Vec<u8>) -> ApiResponse {
+    /// A static file (`200`, or another status for a plain-text answer such as `404`)
+    /// under policy `csp`: revalidated before reuse (`no-cache`), never stored for API
+    /// answers.
+    pub fn file(
+        status: u16,
+        content_type: &'static str,
+        csp: &'static str,
+        body: Vec<u8>,
+    ) -> ApiResponse {
         ApiResponse {
             status,
             content_type,
             cache_control: "no-cache",
+            csp,
+            https: false,
             extra_headers: Vec::new(),
             body,
         }
@@ -59,13 +74,15 @@ impl ApiResponse {
         self
     }
 
-    /// Every header to send: `Cache-Control`, `X-Content-Type-Options: nosniff`,
-    /// `Content-Type` when there is a body, then [`ApiResponse::extra_headers`].
+    /// Every header to send: `Cache-Control`, `X-Content-Type-Options: nosniff`, the
+    /// protections of [`crate::security`], `Content-Type` when there is a body, then
+    /// [`ApiResponse::extra_headers`].
     pub fn headers(&self) -> Vec<(String, String)> {
         let mut headers = vec![
             ("cache-control".to_owned(), self.cache_control.to_owned()),
             ("x-content-type-options".to_owned(), "nosniff".to_owned()),
         ];
+        headers.extend(security::headers(self.csp, self.https));
         if !self.body.is_empty() {
             headers.push(("content-type".to_owned(), self.content_type.to_owned()));
         }
@@ -128,7 +145,7 @@ fn status_of(kind: ErrorKind) -> u16 {
 
 /// A field error message without the offending value (serde quotes values).
 fn field_message(serde_text: &str) -> String {
-    if serde_text.starts_with("the field '") {
+    if serde_text.starts_with("the field '") || serde_text == crate::request::NOT_AN_OBJECT {
         // Written by edge-api itself (no value in it).
         return serde_text.to_owned();
     }

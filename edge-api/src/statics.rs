@@ -11,6 +11,7 @@
 //! * Only `GET` and `HEAD` (405 otherwise, with `Allow`).
 
 use crate::response::ApiResponse;
+use crate::security::{API_CSP, PAGE_CSP, RECOVERY_PAGE, RECOVERY_PAGE_CSP};
 use percent_encoding::percent_decode_str;
 use std::path::{Path, PathBuf};
 
@@ -81,23 +82,30 @@ const TEXT: &str = "text/plain; charset=utf-8";
 /// The answer for `method url_path` from the web directory at `root`.
 pub fn serve(root: &Path, method: &str, url_path: &str) -> ApiResponse {
     if method != "GET" && method != "HEAD" {
-        return ApiResponse::file(405, TEXT, b"method not allowed\n".to_vec())
+        return ApiResponse::file(405, TEXT, API_CSP, b"method not allowed\n".to_vec())
             .with_header("allow", "GET, HEAD".into());
     }
     match resolve(root, url_path) {
         Resolution::File(file) => match std::fs::read(&file) {
-            Ok(contents) => ApiResponse::file(200, content_type(&file), contents),
+            Ok(contents) => {
+                let csp = if file.file_name().is_some_and(|n| n == RECOVERY_PAGE) {
+                    RECOVERY_PAGE_CSP
+                } else {
+                    PAGE_CSP
+                };
+                ApiResponse::file(200, content_type(&file), csp, contents)
+            }
             Err(_) => not_found(),
         },
         Resolution::AddSlash(location) => {
-            ApiResponse::file(308, TEXT, Vec::new()).with_header("location", location)
+            ApiResponse::file(308, TEXT, API_CSP, Vec::new()).with_header("location", location)
         }
         Resolution::NotFound => not_found(),
     }
 }
 
 fn not_found() -> ApiResponse {
-    ApiResponse::file(404, TEXT, b"not found\n".to_vec())
+    ApiResponse::file(404, TEXT, API_CSP, b"not found\n".to_vec())
 }
 
 #[cfg(test)]

@@ -113,7 +113,8 @@ fn bad_input_is_a_4xx_with_a_stable_code_and_changes_nothing() {
         201
     );
     let before = h.store.dump();
-    let cases: Vec<(ApiResponse, u16, &str)> = vec![
+    let cases: Vec<(ApiResponse, u16, &str)> =
+        vec![
         (
             h.json("POST", "/api/accounts", "{not json"),
             400,
@@ -121,6 +122,38 @@ fn bad_input_is_a_4xx_with_a_stable_code_and_changes_nothing() {
         ),
         (
             h.json("POST", "/api/accounts", r#"{"email":5,"password":"x"}"#),
+            400,
+            "invalid_field",
+        ),
+        // Bodies that are JSON but not objects (serde would fill a struct from an array).
+        (
+            h.json(
+                "POST",
+                "/api/session",
+                r#"["a@example.com","long enough pw"]"#,
+            ),
+            400,
+            "invalid_field",
+        ),
+        (
+            h.json(
+                "POST",
+                "/api/accounts",
+                r#" ["b@example.com","long enough pw"]"#,
+            ),
+            400,
+            "invalid_field",
+        ),
+        (h.json("POST", "/api/session", "\"text\""), 400, "invalid_field"),
+        (h.json("POST", "/api/session", "null"), 400, "invalid_field"),
+        (h.json("POST", "/api/session", "42"), 400, "invalid_field"),
+        (h.json("POST", "/api/session", "[oops"), 400, "malformed_json"),
+        (
+            h.json(
+                "POST",
+                "/api/session",
+                r#"{"email":"a@example.com","email":"b@example.com","password":"long enough pw"}"#,
+            ),
             400,
             "invalid_field",
         ),
@@ -170,9 +203,10 @@ fn bad_input_is_a_4xx_with_a_stable_code_and_changes_nothing() {
         ),
         // Deep nesting is refused at the first bracket (a list is not an object).
         (
+            // Not JSON (unterminated, and deeper than the parser's limit).
             h.json("POST", "/api/accounts", &"[".repeat(10_000)),
             400,
-            "invalid_field",
+            "malformed_json",
         ),
         (
             h.json("POST", "/api/accounts", &"{\"email\":".repeat(10_000)),
@@ -431,4 +465,43 @@ fn paths_outside_the_api_are_files_of_the_web_directory() {
     );
     assert_eq!(h.send("GET", "/api", &[], None).status, 404);
     assert_eq!(error_code(&h.send("GET", "/api", &[], None)), "not_found");
+}
+
+#[test]
+fn every_answer_carries_the_browser_protections_and_https_adds_hsts() {
+    let header = |r: &ApiResponse, name: &str| {
+        r.headers()
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
+    };
+    for h in [Harness::new(), behind_tls_proxy()] {
+        let https = h.send("GET", "/api/time", &[], None).https;
+        for path in ["/api/time", "/api/nothing-here", "/index.html"] {
+            let r = h.send("GET", path, &[], None);
+            assert_eq!(
+                header(&r, "x-frame-options").as_deref(),
+                Some("DENY"),
+                "{path}"
+            );
+            assert_eq!(
+                header(&r, "referrer-policy").as_deref(),
+                Some("no-referrer")
+            );
+            assert_eq!(
+                header(&r, "cross-origin-opener-policy").as_deref(),
+                Some("same-origin")
+            );
+            let csp = header(&r, "content-security-policy").unwrap();
+            assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+            assert!(csp.starts_with("default-src 'none'"), "{path}: {csp}");
+            assert_eq!(
+                header(&r, "strict-transport-security").is_some(),
+                https,
+                "{path}"
+            );
+        }
+    }
+    assert!(!Harness::new().send("GET", "/api/time", &[], None).https);
+    assert!(behind_tls_proxy().send("GET", "/api/time", &[], None).https);
 }

@@ -203,9 +203,20 @@ export async function browser({ viewport, clockShiftMs = 0 }) {
       globalThis.Date = ShiftedDate;
     }, clockShiftMs);
   }
+  // Every Content-Security-Policy violation is reported as an error: the pages must
+  // work under the policy the server sends.
+  await context.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) => {
+      console.error(`CSP violation: ${e.effectiveDirective} blocked ${e.blockedURI || "inline"}`);
+    });
+  });
   const page = context.pages()[0] ?? (await context.newPage());
   const errors = [];
   page.on("pageerror", (err) => errors.push(String(err)));
+  page.on("console", (msg) => {
+    const text = msg.text();
+    if (msg.type() === "error" && /CSP violation|Content Security Policy/.test(text)) errors.push(text);
+  });
   return { page, errors, context };
 }
 

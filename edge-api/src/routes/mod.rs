@@ -103,6 +103,15 @@ fn matches(pattern: &str, path: &str) -> Option<Params> {
 /// error), the development outbox at [`OUTBOX_PATH`], anything else from the web
 /// directory ([`statics`]). Never panics on client input.
 pub async fn handle(req: &ApiRequest, platform: &Platform<'_>) -> ApiResponse {
+    let mut response = answer(req, platform).await;
+    // From the variable itself: HSTS holds even when the rest of the configuration
+    // is refused.
+    response.https = (platform.variables)("public_base_url")
+        .is_some_and(|url| otp_core::config::origin_of(url.trim()).starts_with("https://"));
+    response
+}
+
+async fn answer(req: &ApiRequest, platform: &Platform<'_>) -> ApiResponse {
     if req.path == OUTBOX_PATH {
         return dev_outbox(req, platform);
     }
