@@ -183,13 +183,15 @@ fn spin_suites(ws: &Workspace, env: &TestEnv) -> StepResult {
         ws,
         env,
         "Spin suites",
+        // The host step's package set, so nothing is rebuilt for other features; the
+        // name filter leaves only the Spin tests.
         process::cargo().args([
             "test",
             "--release",
-            "-p",
-            "tests",
-            "--test",
-            "spin_stores",
+            "--workspace",
+            "--exclude",
+            "wasm-client",
+            "--tests",
             "--",
             SPIN_TESTS,
             "--show-output",
