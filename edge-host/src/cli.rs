@@ -38,6 +38,32 @@ pub struct Cli {
     /// Overrides the environment.
     #[arg(long, value_name = "FILE")]
     pub var_file: Option<PathBuf>,
+
+    /// Seconds a client may take to send a request's headers — counted from the first
+    /// byte, or from the end of the previous answer on a kept-alive connection — before
+    /// the connection is closed (slow clients).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout: u64,
+
+    /// Seconds one request may take once its headers are in, body included; then it is
+    /// answered 408 and the connection closed.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout: u64,
+
+    /// Connections served at once; further ones wait to be accepted.
+    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections: u64,
+}
+
+impl Cli {
+    /// The connection limits given.
+    pub fn limits(&self) -> crate::server::Limits {
+        crate::server::Limits {
+            header_timeout: std::time::Duration::from_secs(self.header_timeout),
+            request_timeout: std::time::Duration::from_secs(self.request_timeout),
+            max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -55,6 +81,10 @@ mod tests {
         );
         assert_eq!(cli.web, PathBuf::from("web"));
         assert!(cli.vars.is_empty() && cli.var_file.is_none());
+        assert_eq!(
+            (cli.header_timeout, cli.request_timeout, cli.max_connections),
+            (10, 30, 1024)
+        );
     }
 
     #[test]

@@ -117,13 +117,6 @@ async fn run(cli: Cli) -> Result<(), StartError> {
         eprintln!("edge-host: warning: {warning}");
     }
     warn_if_development_mode(&vars);
-    if !cli.web.is_dir() {
-        eprintln!(
-            "edge-host: WARNING: web directory {} not found: the API works, pages answer 404 \
-             (`cargo xtask build web` builds the browser module into web/pkg)",
-            cli.web.display()
-        );
-    }
     if vars.get("captcha_verify_url").is_ok_and(|v| !v.is_empty())
         && vars.get("captcha_site_key").map_or(true, |v| v.is_empty())
     {
@@ -157,7 +150,8 @@ async fn run(cli: Cli) -> Result<(), StartError> {
     })?;
     if !cli.web.is_dir() {
         eprintln!(
-            "edge-host: warning: web directory {} does not exist; only /api/ will answer",
+            "edge-host: warning: web directory {} does not exist: the API answers, pages are \
+             404 (`cargo xtask build web` builds the browser module into web/pkg)",
             cli.web.display()
         );
     }
@@ -178,6 +172,7 @@ async fn run(cli: Cli) -> Result<(), StartError> {
     .map_err(|join| LoadError::Engine(join.to_string()))??;
 
     let app = Arc::new(App {
+        limits: cli.limits(),
         runtime,
         default_host: local_addr.to_string(),
     });

@@ -30,8 +30,22 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// The route the component is mounted on, in Spin's notation (spin.toml).
 pub const ROUTE: &str = "/...";
 
+/// How long clients may take, and how many are served at once (`edge-host --help`).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// To send a request's headers (and to start the next one on a kept-alive
+    /// connection); then the connection is closed.
+    pub header_timeout: Duration,
+    /// For one request once its headers are in, body included; then 408.
+    pub request_timeout: Duration,
+    /// Connections served at once.
+    pub max_connections: usize,
+}
+
 /// Everything a request handler needs.
 pub struct App {
+    /// Timeouts and the connection cap.
+    pub limits: Limits,
     /// The compiled component.
     pub runtime: ComponentRuntime,
     /// `Host` to assume when a request has none (the listening address).
@@ -48,15 +62,27 @@ pub async fn serve(
 ) -> usize {
     let (stop_sender, stop) = tokio::sync::watch::channel(false);
     let mut connections = JoinSet::new();
+    // One permit per connection being served; at the cap, accepting waits.
+    let slots = Arc::new(tokio::sync::Semaphore::new(app.limits.max_connections));
     tokio::pin!(shutdown);
     loop {
+        let slot = tokio::select! {
+            () = &mut shutdown => break,
+            slot = Arc::clone(&slots).acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+        };
         tokio::select! {
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     let app = Arc::clone(&app);
                     let stop = stop.clone();
-                    connections.spawn(serve_connection(stream, peer, app, stop));
+                    connections.spawn(async move {
+                        serve_connection(stream, peer, app, stop).await;
+                        drop(slot);
+                    });
                 }
                 Err(error) => {
                     // E.g. out of file descriptors: keep serving the open connections.
@@ -90,11 +116,15 @@ async fn serve_connection(
     app: Arc<App>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
+    let limits = app.limits;
     let service = service_fn(move |request| {
         let app = Arc::clone(&app);
         async move { Ok::<_, Infallible>(handle(&app, request, peer).await) }
     });
-    let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    let connection = http1::Builder::new()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .serve_connection(TokioIo::new(stream), service);
     tokio::pin!(connection);
     let stopping = async move {
         let _ = stop.wait_for(|stopping| *stopping).await;
@@ -121,7 +151,25 @@ async fn handle(
         path: request.uri().path().to_owned(),
         status: None,
     };
-    let response = component(app, request, peer, &log.path).await;
+    let response = match tokio::time::timeout(
+        app.limits.request_timeout,
+        component(app, request, peer, &log.path),
+    )
+    .await
+    {
+        Ok(response) => response,
+        Err(_) => {
+            let mut reply = json_error(
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                "the request took too long to arrive; please send it again",
+            );
+            reply
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            reply
+        }
+    };
     log.status = Some(response.status());
     response
 }
@@ -235,9 +283,22 @@ fn response(
     *reply.status_mut() = status;
     let headers = reply.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    // The protections the component gives its own API answers (edge-api `security`).
+    for (name, value) in [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::CACHE_CONTROL, "no-store"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
     headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
+        HeaderName::from_static("cross-origin-opener-policy"),
+        HeaderValue::from_static("same-origin"),
     );
     reply
 }

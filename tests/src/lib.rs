@@ -76,10 +76,20 @@ impl EdgeHost {
         data_dir: &Path,
         vars: impl FnOnce(&str) -> Vec<(String, String)>,
     ) -> EdgeHost {
+        Self::start_with_args(data_dir, &[], vars)
+    }
+
+    /// [`EdgeHost::start_with`] with more command-line arguments (`--header-timeout 2`).
+    pub fn start_with_args(
+        data_dir: &Path,
+        args: &[&str],
+        vars: impl FnOnce(&str) -> Vec<(String, String)>,
+    ) -> EdgeHost {
         let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
         let bin = artifact("OTP_EDGE_HOST_BIN", "target/release/edge-host");
         let mut command = Command::new(&bin);
+        command.args(args);
         for (name, value) in vars(&base) {
             command.arg("--var").arg(format!("{name}={value}"));
         }
@@ -342,6 +352,22 @@ impl Client {
         };
         self.raw(method, path, Some("application/json"), &bytes)
     }
+}
+
+/// The status of one sign-in OTP step sent to `base` with `headers`; 0 when no answer
+/// came (the server went away), for tests that kill servers under load.
+pub fn try_otp_step(base: &str, headers: &[(&str, &str)], challenge: &str, code: &str) -> u16 {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut request = agent.post(format!("{base}/api/session/otp"));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request
+        .send_json(serde_json::json!({"challenge": challenge, "code": code}))
+        .map_or(0, |r| r.status().as_u16())
 }
 
 /// A plain HTTP answer: status, headers (names lower-case, by name) and body.

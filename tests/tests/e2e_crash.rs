@@ -25,17 +25,8 @@ fn address(i: usize) -> String {
     format!("198.51.{}.{}", 100 + i / 250, 1 + i % 250)
 }
 
-/// The status of one OTP step; 0 when there was no answer (the server was killed).
 fn otp_step(base: &str, i: usize, challenge: &str, code: &str) -> u16 {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    agent
-        .post(format!("{base}/api/session/otp"))
-        .header("x-forwarded-for", address(i))
-        .send_json(serde_json::json!({"challenge": challenge, "code": code}))
-        .map_or(0, |r| r.status().as_u16())
+    tests::try_otp_step(base, &[("x-forwarded-for", &address(i))], challenge, code)
 }
 
 fn challenge(base: &str, i: usize, email: &str) -> String {
