@@ -92,6 +92,28 @@ impl Store for SpinStore {
             Err(atomics::CasError::StoreError(e)) => Err(unavailable(e)),
         }
     }
+    fn keys_after(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        // Spin answers every key at once; edge-host pages with a cursor.
+        let mut keys = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = self
+                .bucket
+                .list_keys(cursor.as_deref())
+                .map_err(unavailable)?;
+            keys.extend(page.keys);
+            match page.cursor {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        Ok(otp_core::ports::page_of_keys(keys, prefix, after, limit))
+    }
     fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
         self.wrote(key);
         atomics::increment(&self.bucket, key, delta).map_err(unavailable)

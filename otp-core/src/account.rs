@@ -115,6 +115,40 @@ fn push_bounded<T>(list: &mut Vec<T>, item: T, max: usize) {
     list.drain(..excess);
 }
 
+/// What [`Account::reseal`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reseal {
+    /// The shared secret was sealed under an older key and now is under the current one.
+    Resealed,
+    /// Already under the current key.
+    Current,
+    /// No shared secret is kept (OTP disabled or suspended).
+    NoSecret,
+}
+
+impl Account {
+    /// Seal the shared secret (pending or active) under the current key of `keys` if
+    /// it is under another one ([`crate::seal`]: keys rotate by prepending a new one).
+    ///
+    /// Errors: the secret does not open with any key of the ring (`UnknownKey`,
+    /// `Tampered`), or no randomness.
+    pub(crate) fn reseal(
+        &mut self,
+        keys: &crate::seal::KeyRing,
+        rng: &dyn crate::ports::Rng,
+    ) -> Result<Reseal, crate::seal::SealError> {
+        let sealed = match &mut self.otp {
+            OtpState::Pending { sealed, .. } | OtpState::Active { sealed, .. } => sealed,
+            _ => return Ok(Reseal::NoSecret),
+        };
+        if keys.is_current(sealed) {
+            return Ok(Reseal::Current);
+        }
+        *sealed = keys.reseal(rng, crate::seal::SealPurpose::TotpSecret, &self.id, sealed)?;
+        Ok(Reseal::Resealed)
+    }
+}
+
 /// OTP state with what each state needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum OtpState {

@@ -73,6 +73,15 @@ impl Store for MemoryStore {
         map.insert(key.to_owned(), new.to_vec());
         Ok(true)
     }
+    fn keys_after(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        let keys: Vec<String> = self.lock().keys().cloned().collect();
+        Ok(crate::ports::page_of_keys(keys, prefix, after, limit))
+    }
     fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
         self.others.fetch_add(1, Ordering::SeqCst);
         let mut map = self.lock();
@@ -196,6 +205,14 @@ impl FaultyStore {
 }
 
 impl Store for FaultyStore {
+    fn keys_after(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        self.inner.keys_after(prefix, after, limit)
+    }
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         self.inner.get(key)
     }

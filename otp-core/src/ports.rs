@@ -82,6 +82,39 @@ pub trait Store {
     /// Atomically add `delta` to the counter at `key` (absent: 0) and return the new
     /// value (guarantee G2).
     fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError>;
+    /// Up to `limit` keys that start with `prefix` and sort after `after`, in order: for
+    /// an operator's sweep over the store (re-sealing), never for a request's flow.
+    /// Spin lists every key of a store in one answer (`list-keys` without a cursor),
+    /// so a page costs a whole listing there.
+    ///
+    /// Errors: `Unavailable` where the store cannot list keys (the default).
+    fn keys_after(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        let _ = (prefix, after, limit);
+        Err(StoreError::Unavailable(
+            "this store cannot list its keys".into(),
+        ))
+    }
+}
+
+/// The page of `keys` that [`Store::keys_after`] answers, from any listing.
+pub fn page_of_keys(
+    keys: impl IntoIterator<Item = String>,
+    prefix: &str,
+    after: Option<&str>,
+    limit: usize,
+) -> Vec<String> {
+    let mut page: Vec<String> = keys
+        .into_iter()
+        .filter(|k| k.starts_with(prefix) && after.is_none_or(|a| k.as_str() > a))
+        .collect();
+    page.sort();
+    page.truncate(limit);
+    page
 }
 
 /// The value of a counter as `get` returns it: Spin's SQLite store and edge-host keep

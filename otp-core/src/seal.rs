@@ -180,6 +180,34 @@ impl KeyRing {
         Ok(blob)
     }
 
+    /// The key id `blob` names (`None`: not a version-1 blob).
+    pub fn kid_of(blob: &[u8]) -> Option<&str> {
+        let (&format, rest) = blob.split_first()?;
+        let (&kid_len, rest) = rest.split_first()?;
+        let kid = rest.get(..usize::from(kid_len))?;
+        (format == FORMAT_V1)
+            .then(|| core::str::from_utf8(kid).ok())
+            .flatten()
+    }
+
+    /// Whether `blob` is sealed under the current key.
+    pub fn is_current(&self, blob: &[u8]) -> bool {
+        Self::kid_of(blob) == Some(self.current_kid())
+    }
+
+    /// `blob` opened and sealed again under the current key, for the same purpose and
+    /// account (key rotation). Errors: those of [`KeyRing::open`] and [`KeyRing::seal`].
+    pub fn reseal(
+        &self,
+        rng: &dyn Rng,
+        purpose: SealPurpose,
+        account_id: &str,
+        blob: &[u8],
+    ) -> Result<Vec<u8>, SealError> {
+        let plaintext = self.open(purpose, account_id, blob)?;
+        self.seal(rng, purpose, account_id, &plaintext)
+    }
+
     /// Open a blob sealed for `account_id` and `purpose` by any key of the ring.
     pub fn open(
         &self,

@@ -90,6 +90,12 @@ impl EdgeHost {
         let bin = artifact("OTP_EDGE_HOST_BIN", "target/release/edge-host");
         let mut command = Command::new(&bin);
         command.args(args);
+        // The caller's variables come after these, and a later `--var` wins.
+        command
+            .arg("--var")
+            .arg(format!("seal_keys={SEAL_KEYS}"))
+            .arg("--var")
+            .arg("issuer=otp-edge e2e");
         for (name, value) in vars(&base) {
             command.arg("--var").arg(format!("{name}={value}"));
         }
@@ -105,10 +111,6 @@ impl EdgeHost {
             ))
             .arg("--web")
             .arg(artifact("OTP_EDGE_WEB", "web"))
-            .arg("--var")
-            .arg(format!("seal_keys={SEAL_KEYS}"))
-            .arg("--var")
-            .arg("issuer=otp-edge e2e")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

@@ -8,13 +8,16 @@
 //!   <http://127.0.0.1:3000> by default);
 //! - `test` — build, then every test suite, stopping at the first failure;
 //! - `bench` — build, then benchmarks (otp-core, edge-host under wrk, sizes, page loads)
-//!   into `BENCHMARKS.md`.
+//!   into `BENCHMARKS.md`;
+//! - `reseal --url URL` — key rotation: re-seal every shared secret of a running
+//!   deployment under its current sealing key.
 
 mod bench;
 mod build;
 mod error;
 mod install;
 mod process;
+mod reseal;
 mod serve;
 mod sizes;
 mod tally;
@@ -65,6 +68,16 @@ enum Task {
     Bench,
     /// Only check and install the prerequisites (all of them, as `test` needs).
     Install,
+    /// Re-seal every account's shared secret under the current sealing key of the
+    /// deployment at URL (key rotation), with the admin token from OTP_EDGE_ADMIN_TOKEN.
+    Reseal {
+        /// The deployment's base URL, e.g. https://portal.example.
+        #[arg(long)]
+        url: String,
+        /// Continue a sweep from this cursor (printed by an interrupted run).
+        #[arg(long)]
+        after: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -78,6 +91,7 @@ fn main() -> ExitCode {
         Task::Test => test::test(&ws),
         Task::Bench => bench::bench(&ws),
         Task::Install => install::ensure(&ws, Needs::Test),
+        Task::Reseal { url, after } => reseal::reseal(&url, after),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

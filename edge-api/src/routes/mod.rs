@@ -72,6 +72,7 @@ const ROUTES: &[(&str, &str, Handler)] = &[
         "/api/admin/accounts/{}/otp/reset",
         Handler::Sync(recovery::admin_reset),
     ),
+    ("POST", "/api/admin/reseal", Handler::Sync(recovery::reseal)),
     (
         "POST",
         "/api/admin/store-contract",

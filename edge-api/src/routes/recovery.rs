@@ -1,5 +1,5 @@
 //! Lost-keychain recovery, the SMS delivery callback, and the operator's endpoints
-//! (support reset, store conformance check).
+//! (support reset, re-sealing sweep, store conformance check).
 
 use super::{Params, Platform, with_service};
 use crate::context::{config, provider_settings, providers_for, service};
@@ -9,7 +9,7 @@ use crate::response::{ApiError, ApiResponse};
 use crate::wire;
 use otp_core::config::Delivery;
 use otp_core::contract::Check;
-use otp_core::flows::{ContractRun, ContractStep};
+use otp_core::flows::{ContractRun, ContractStep, RESEAL_PAGE};
 use otp_core::webhook;
 
 fn param(params: &Params) -> &str {
@@ -178,4 +178,32 @@ pub(super) fn store_contract(
         },
     };
     Ok(ApiResponse::json(200, &answer))
+}
+
+/// `POST /api/admin/reseal` with `Authorization: Bearer …`: one page of the sweep that
+/// re-seals every shared secret under the current sealing key (key rotation).
+pub(super) fn reseal(
+    req: &ApiRequest,
+    platform: &Platform,
+    _params: &Params,
+) -> Result<ApiResponse, ApiError> {
+    let body: wire::ResealBody = req.json()?;
+    let config = config(platform)?;
+    let svc = service(req, platform, &config);
+    let page = svc.reseal_accounts(
+        req.bearer_token(),
+        body.after.as_deref(),
+        body.limit.unwrap_or(RESEAL_PAGE),
+    )?;
+    Ok(ApiResponse::json(
+        200,
+        &wire::ResealAnswer {
+            examined: page.examined,
+            resealed: page.resealed,
+            current: page.current,
+            without_secret: page.without_secret,
+            failed: page.failed,
+            next: page.next,
+        },
+    ))
 }

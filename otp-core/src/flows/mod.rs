@@ -67,7 +67,7 @@ mod session;
 
 pub use crate::account::{AuditEvent, AuditKind, OtpStatus};
 pub use account::{AccountView, OtpView};
-pub use admin::{ContractRun, ContractStep};
+pub use admin::{ContractRun, ContractStep, RESEAL_PAGE, ResealPage};
 pub use errors::{ActivationFailure, ErrorKind, FlowError, InternalError};
 pub use otp::SetupView;
 pub use recovery::RecoveryView;
@@ -78,6 +78,7 @@ use crate::client::ClientAddress;
 use crate::config::ServiceConfig;
 use crate::ports::{Clock, Outbox, Rng, Store};
 use crate::records::{self, AccountRecord, OPS_KEEP};
+use crate::seal::SealError;
 use crate::tokens;
 use serde::Deserialize;
 
@@ -210,6 +211,11 @@ impl Service<'_> {
             let outcome = change(&mut account);
             if account == before {
                 return outcome;
+            }
+            // A write happens anyway: the secret moves to the current sealing key. One
+            // that opens with no key of the ring stays as it is (sign-in reports it).
+            if let Err(SealError::Rng(e)) = account.reseal(&self.config.keys, self.rng) {
+                return Err(e.into());
             }
             let op = tokens::random_hex(self.rng, 8)?;
             ops.push(op.clone());
