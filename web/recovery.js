@@ -80,6 +80,8 @@ function deliveryText(status, phoneHint) {
     case "undelivered":
       return `The text message to ${hint} could not be delivered. Press Resend code to try again, ` +
         "or contact support if it keeps failing.";
+    case "not_sent":
+      return "The text message could not be sent, and it was not counted. Press Resend code to try again.";
     default: return status ? `Text message status: ${status}.` : "";
   }
 }

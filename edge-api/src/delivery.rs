@@ -1,5 +1,6 @@
-//! Delivery of what the flows queued, after the response is sent (so answer times do
-//! not depend on whether an e-mail went out). Each status it records is a fresh
+//! Delivery of what the flows queued: after the response is sent ([`deliver`], so
+//! answer times do not depend on whether an e-mail went out), or — for a recovery text
+//! message, whose failure the person must see — before it ([`send_now`]). Each status it records is a fresh
 //! read → decide → write of the account ([`otp_core::flows`]), never a write against
 //! what the request saw.
 
@@ -47,4 +48,46 @@ pub async fn deliver(platform: &Platform<'_>, request: &ApiRequest, messages: Ve
             }
         }
     }
+}
+
+/// Send what the flows queued so far before answering. A text message the provider
+/// does not take is taken back ([`otp_core::flows::Service::sms_not_sent`]: not
+/// counted, code forgotten) and the error returned, for a 502 `provider_unavailable`.
+pub async fn send_now(
+    platform: &Platform<'_>,
+    request: &ApiRequest,
+) -> Result<(), crate::providers::ProviderError> {
+    let messages = platform.outbox.take();
+    let Ok(config) = config(platform) else {
+        return Ok(());
+    };
+    let settings = provider_settings(platform, &config);
+    let providers = providers_for(&config, &settings, platform);
+    let svc = service(request, platform, &config);
+    let mut failure = None;
+    for message in messages {
+        match message {
+            Message::Sms {
+                to,
+                body,
+                reference,
+            } => {
+                let sent = providers.sms.send_sms(&to, &body).await;
+                let recorded = match (&sent, &reference) {
+                    (Ok(id), Some(reference)) => svc.sms_sent(reference, id),
+                    (Err(_), Some(reference)) => svc.sms_not_sent(reference),
+                    (_, None) => Ok(()),
+                };
+                if let Err(e) = recorded {
+                    eprintln!("edge-api: text message status not recorded: {e}");
+                }
+                if let Err(e) = sent {
+                    eprintln!("edge-api: text message not sent: {e}");
+                    failure = Some(e);
+                }
+            }
+            email @ Message::Email { .. } => platform.outbox.queue(email),
+        }
+    }
+    failure.map_or(Ok(()), Err)
 }

@@ -285,6 +285,8 @@ pub enum AuditKind {
     RecoveryRequested,
     /// A recovery text message was sent.
     RecoverySmsSent,
+    /// A recovery text message could not be handed to the provider; it was not counted.
+    RecoverySmsNotSent,
     /// A wrong phone number was typed on the recovery page.
     RecoveryPhoneMismatch,
     /// OTP was suspended by the recovery flow.
@@ -295,7 +297,7 @@ pub enum AuditKind {
     Other(String),
 }
 
-const KINDS: [AuditKind; 14] = [
+const KINDS: [AuditKind; 15] = [
     AuditKind::AccountCreated,
     AuditKind::PhoneChanged,
     AuditKind::OtpSetup,
@@ -307,6 +309,7 @@ const KINDS: [AuditKind; 14] = [
     AuditKind::LockedOut,
     AuditKind::RecoveryRequested,
     AuditKind::RecoverySmsSent,
+    AuditKind::RecoverySmsNotSent,
     AuditKind::RecoveryPhoneMismatch,
     AuditKind::OtpSuspended,
     AuditKind::AdminReset,
@@ -327,6 +330,7 @@ impl AuditKind {
             AuditKind::LockedOut => "locked_out",
             AuditKind::RecoveryRequested => "recovery_requested",
             AuditKind::RecoverySmsSent => "recovery_sms_sent",
+            AuditKind::RecoverySmsNotSent => "recovery_sms_not_sent",
             AuditKind::RecoveryPhoneMismatch => "recovery_phone_mismatch",
             AuditKind::OtpSuspended => "otp_suspended",
             AuditKind::AdminReset => "admin_reset",

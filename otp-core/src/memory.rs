@@ -136,6 +136,9 @@ impl Outbox for MemoryOutbox {
             .unwrap_or_else(|p| p.into_inner())
             .push(message);
     }
+    fn take(&self) -> Vec<Message> {
+        MemoryOutbox::take(self)
+    }
 }
 
 /// Ways [`FaultyStore`] misbehaves, each a chance in 256 per compare-and-swap.

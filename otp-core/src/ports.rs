@@ -201,4 +201,7 @@ pub enum Message {
 pub trait Outbox {
     /// Queue one message.
     fn queue(&self, message: Message);
+    /// The messages queued so far, removed: for those sent before the answer (a
+    /// recovery text message, whose failure the person must see).
+    fn take(&self) -> Vec<Message>;
 }

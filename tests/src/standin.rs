@@ -43,6 +43,16 @@ pub struct StandIn {
     /// `http://127.0.0.1:PORT`.
     pub base: String,
     recorded: Arc<Mutex<Vec<Recorded>>>,
+    outage: Arc<Mutex<Option<Outage>>>,
+}
+
+/// How a provider of the stand-in fails while [`StandIn::fail`] says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outage {
+    /// Twilio answers `503 Service Unavailable`.
+    SmsUnavailable,
+    /// Twilio answers 201 with a body that is not its JSON.
+    SmsGarbage,
 }
 
 /// The CAPTCHA response token the stand-in siteverify accepts.
@@ -81,6 +91,8 @@ impl StandIn {
         let base = format!("http://{}", server.server_addr().to_ip().expect("ip"));
         let recorded = Arc::new(Mutex::new(Vec::new()));
         let log = Arc::clone(&recorded);
+        let outage = Arc::new(Mutex::new(None));
+        let failing = Arc::clone(&outage);
         std::thread::spawn(move || {
             let mut counter = 0u32;
             for mut request in server.incoming_requests() {
@@ -114,10 +126,16 @@ impl StandIn {
                         format!(r#"{{"ErrorCode":0,"Message":"OK","MessageID":"pm-{counter}"}}"#),
                     )
                 } else if path.ends_with("/Messages.json") {
-                    (
-                        201,
-                        format!(r#"{{"sid":"SM{counter:032}","status":"queued"}}"#),
-                    )
+                    match *failing.lock().unwrap() {
+                        Some(Outage::SmsUnavailable) => {
+                            (503, r#"{"code":20503,"message":"unavailable"}"#.to_owned())
+                        }
+                        Some(Outage::SmsGarbage) => (201, "<html>proxy error</html>".to_owned()),
+                        None => (
+                            201,
+                            format!(r#"{{"sid":"SM{counter:032}","status":"queued"}}"#),
+                        ),
+                    }
                 } else if path == "/siteverify" {
                     let ok = entry.form("response").as_deref() == Some(CAPTCHA_PASS);
                     (200, format!(r#"{{"success":{ok}}}"#))
@@ -135,7 +153,16 @@ impl StandIn {
                 let _ = request.respond(response);
             }
         });
-        StandIn { base, recorded }
+        StandIn {
+            base,
+            recorded,
+            outage,
+        }
+    }
+
+    /// From now on, fail as `outage` says (`None`: work again).
+    pub fn fail(&self, outage: Option<Outage>) {
+        *self.outage.lock().unwrap() = outage;
     }
 
     /// Everything received so far.

@@ -62,3 +62,69 @@ fn support_reset_needs_the_bearer() {
     let notice = wait_email(&standin, 1);
     assert_eq!(notice.json()["To"], EMAIL);
 }
+
+/// The SMS provider down (503), then answering garbage: each send is a 502
+/// `provider_unavailable` that counts nothing — the link may still send all its texts —
+/// and once the provider is back the next send works and its code recovers.
+#[test]
+fn a_failing_sms_provider_is_a_502_that_counts_nothing() {
+    use tests::recovery::{link_token, wait_sms};
+    use tests::standin::Outage;
+    let dir = tempfile::tempdir().unwrap();
+    let standin = StandIn::start();
+    let host = start(dir.path(), &standin);
+    register_active(&host, EMAIL, PASSWORD, PHONE);
+    let mut c = host.client();
+    c.send("POST", "/api/recovery", json!({"email": EMAIL}));
+    let token = link_token(&wait_email(&standin, 1));
+    let view = |c: &mut tests::Client| c.send("GET", &format!("/api/recovery/{token}"), serde_json::Value::Null);
+    let left = view(&mut c).json["sms_sends_left"].clone();
+    for outage in [Outage::SmsUnavailable, Outage::SmsGarbage] {
+        standin.fail(Some(outage));
+        for _ in 0..4 {
+            let r = c.send(
+                "POST",
+                &format!("/api/recovery/{token}/sms"),
+                json!({"phone": PHONE}),
+            );
+            assert_eq!((r.status, r.error()), (502, "provider_unavailable"), "{outage:?}");
+            assert!(!r.json["message"].as_str().unwrap().is_empty());
+        }
+        let v = view(&mut c);
+        assert_eq!(v.json["sms_sends_left"], left, "{outage:?}: nothing counted");
+        assert_eq!(v.json["sms_status"], "not_sent");
+    }
+    standin.fail(None);
+    let r = c.send(
+        "POST",
+        &format!("/api/recovery/{token}/sms"),
+        json!({"phone": PHONE}),
+    );
+    assert_eq!(r.status, 202, "{:?}", r.json);
+    // 8 refused requests reached the stand-in, then the one that was taken.
+    let sms = wait_sms(&standin, 9);
+    let code = sms.form("Body").unwrap()[..6].to_owned();
+    let r = c.send(
+        "POST",
+        &format!("/api/recovery/{token}/confirm"),
+        json!({"code": code, "captcha_token": tests::standin::CAPTCHA_PASS}),
+    );
+    assert_eq!(r.json["status"], "suspended", "{:?}", r.json);
+    let events = otp_events(&host);
+    assert!(events.contains(&"recovery_sms_not_sent".to_owned()), "{events:?}");
+}
+
+fn otp_events(host: &EdgeHost) -> Vec<String> {
+    let mut me = host.client();
+    me.send(
+        "POST",
+        "/api/session",
+        json!({"email": EMAIL, "password": PASSWORD}),
+    );
+    me.send("GET", "/api/account", serde_json::Value::Null).json["recent_events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap().to_owned())
+        .collect()
+}

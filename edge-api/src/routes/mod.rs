@@ -19,11 +19,13 @@ pub type Params = Vec<String>;
 
 type Sync = fn(&ApiRequest, &Platform, &Params) -> Result<ApiResponse, ApiError>;
 
-/// A handler: most are synchronous; recovery confirmation awaits the CAPTCHA check.
+/// A handler: most are synchronous; recovery confirmation awaits the CAPTCHA check,
+/// and a recovery text message is handed to the provider before the answer.
 #[derive(Clone, Copy)]
 enum Handler {
     Sync(Sync),
     ConfirmRecovery,
+    SendRecoverySms,
 }
 
 /// Method, path pattern and handler of every route.
@@ -59,7 +61,7 @@ const ROUTES: &[(&str, &str, Handler)] = &[
     (
         "POST",
         "/api/recovery/{}/sms",
-        Handler::Sync(recovery::send_sms),
+        Handler::SendRecoverySms,
     ),
     ("POST", "/api/recovery/{}/confirm", Handler::ConfirmRecovery),
     (
@@ -132,6 +134,7 @@ async fn answer(req: &ApiRequest, platform: &Platform<'_>) -> ApiResponse {
         let outcome = match handler {
             Handler::Sync(f) => f(req, platform, &params),
             Handler::ConfirmRecovery => recovery::confirm(req, platform, &params).await,
+            Handler::SendRecoverySms => recovery::send_sms(req, platform, &params).await,
         };
         return outcome.unwrap_or_else(|e| {
             if let ApiError::Flow(FlowError::Internal(detail)) = &e {

@@ -3,6 +3,7 @@
 
 use super::{Params, Platform, with_service};
 use crate::context::{config, provider_settings, providers_for, service};
+use crate::delivery;
 use crate::providers::dev::TEST_TOKEN;
 use crate::request::ApiRequest;
 use crate::response::{ApiError, ApiResponse};
@@ -54,16 +55,21 @@ pub(super) fn view(
 }
 
 /// `POST /api/recovery/{token}/sms`.
-pub(super) fn send_sms(
+pub(super) async fn send_sms(
     req: &ApiRequest,
-    platform: &Platform,
+    platform: &Platform<'_>,
     params: &Params,
 ) -> Result<ApiResponse, ApiError> {
     let body: wire::PhoneBody = req.json()?;
     with_service(req, platform, |svc| {
-        svc.recovery_send_sms(param(params), &body.phone)?;
-        Ok(ApiResponse::json(202, &wire::Status { status: "sent" }))
-    })
+        svc.recovery_send_sms(param(params), &body.phone)
+            .map_err(ApiError::from)
+    })?;
+    // Handed to the provider before the answer: a failure is the person's to see.
+    delivery::send_now(platform, req)
+        .await
+        .map_err(ApiError::Provider)?;
+    Ok(ApiResponse::json(202, &wire::Status { status: "sent" }))
 }
 
 /// `POST /api/recovery/{token}/confirm`: the CAPTCHA is checked with the provider

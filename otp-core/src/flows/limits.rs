@@ -128,6 +128,21 @@ impl Service<'_> {
         Ok(())
     }
 
+    /// Take back one event of `subject` counted in the current window (one that did not
+    /// happen after all); a window already empty stays at zero.
+    pub(super) fn window_refund(
+        &self,
+        kind: &str,
+        subject: &str,
+        limit: Limit,
+    ) -> Result<(), FlowError> {
+        let key = records::count_key(kind, subject, self.now_ms() / limit.length_ms);
+        if self.counter(&key)? > 0 {
+            self.store.increment(&key, -1)?;
+        }
+        Ok(())
+    }
+
     /// Count one event of `subject` first, then refuse it if it went over the limit
     /// (for attempts that are themselves the thing limited: recovery requests).
     pub(super) fn window_take(

@@ -321,6 +321,41 @@ impl Service<'_> {
         }
     }
 
+    /// The SMS provider did not take the text message for `reference` (it failed,
+    /// timed out or answered nonsense): nothing of the send stands. The code is
+    /// forgotten, the send is not counted against the link or the phone, the page shows
+    /// `not_sent`, and the audit log says so; the person may send again at once.
+    pub fn sms_not_sent(&self, reference: &str) -> Result<(), FlowError> {
+        let Some((account_id, link)) = reference.split_once(':') else {
+            return Ok(());
+        };
+        let named = Named {
+            account_id: account_id.to_owned(),
+            hash: link.to_owned(),
+            legacy: None,
+        };
+        let outcome = self.update_account(account_id, |account| {
+            named.take_in(account);
+            let Some(i) = named.link(account) else {
+                return Ok(None);
+            };
+            let link = &mut account.links[i];
+            link.sms_sends = link.sms_sends.saturating_sub(1);
+            link.sms = None;
+            link.sms_status = Some("not_sent".to_owned());
+            self.event(account, AuditKind::RecoverySmsNotSent);
+            Ok(account.phone.clone())
+        });
+        let phone = match outcome {
+            Err(FlowError::NotSignedIn) => return Ok(()),
+            other => other?,
+        };
+        if let Some(phone) = phone {
+            self.window_refund(SMS_PHONE, &sha256_hex(phone.as_str()), SMS_PER_PHONE)?;
+        }
+        Ok(())
+    }
+
     /// A fresh read → decide → write of one link's delivery status (never against an
     /// earlier snapshot). A link that is gone is left alone.
     fn set_sms_status(
