@@ -526,16 +526,18 @@ impl Report<'_> {
              Through edge-host it is an HTTP request answered by a fresh component instance \
              (`GET /api/time`, which does nothing else, takes {time_p50} at p50 on 1 \
              connection), and every key-value call of the step leaves the component for SQLite \
-             (edge-host/src/kv.rs: `journal_mode=WAL`, `synchronous=FULL`, one shared \
-             connection) on a blocking thread (`spawn_blocking`, edge-host/src/host.rs). The \
+             (edge-host/src/kv.rs: `journal_mode=WAL`, `synchronous=FULL`; reads on one \
+             connection, writes through the group-commit writer thread, edge-host/src/kv_writer.rs) \
+             on a blocking thread (`spawn_blocking`, edge-host/src/host.rs). The \
              step is one conditional write of the account record (time step, challenge, \
-             session and audit event together: read, compare-and-swap, read back), one \
-             transaction waiting for an `fsync` of the WAL (the syscall profile counts them). So the step costs disk flushes (the difference \
+             session and audit event together: read, compare-and-swap, read back); the writes \
+             that arrive during a flush share the next transaction and its `fsync` (the syscall \
+             profile counts them at 1 connection). So the step costs disk flushes (the difference \
              between the table's p50 and the tmpfs run) plus CPU spent mostly outside the \
              component: thread wake-ups and context switches for each hand-off, and SQLite's \
              writes, in the kernel and in edge-host (the CPU profile); the component's own code \
-             is a small share. On a disk with slow flushes the flushes dominate, and \
-             throughput stops growing with concurrency (one connection, serial commits).\n\
+             is a small share. Under concurrency the flushes are shared, so the CPU per step \
+             (the hand-offs) is what bounds throughput.\n\
              - **Why it stays:** an empty request through the boundary (`GET /api/time`) \
              already costs {bare_ratio} the native step, so no OTP step through an HTTP \
              component can come under 10× of a few microseconds of in-memory work; the \
