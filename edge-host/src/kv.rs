@@ -96,8 +96,16 @@ impl KvStore {
         Ok(kv)
     }
 
+    #[cfg(test)]
     fn write(&self, write: Write) -> Result<Done, KvError> {
         self.writer.write(write)
+    }
+
+    /// Queues `write` for the next group commit; completes once it is durable.
+    /// (The typed, blocking writes above are for tests.) Never
+    /// blocks the caller's thread (the component's key-value calls use this).
+    pub fn submit(&self, write: Write) -> impl Future<Output = Result<Done, KvError>> + use<> {
+        self.writer.submit(write)
     }
 
     /// Write transactions committed since the store was opened (each one flush).
@@ -124,12 +132,14 @@ impl KvStore {
     }
 
     /// Sets `key` in `store` to `value`.
+    #[cfg(test)]
     pub fn set(&self, store: &str, key: &str, value: &[u8]) -> Result<(), KvError> {
         self.write(Write::Set(store.into(), key.into(), value.to_vec()))
             .map(|_| ())
     }
 
     /// Removes `key` from `store` (no error when absent).
+    #[cfg(test)]
     pub fn delete(&self, store: &str, key: &str) -> Result<(), KvError> {
         self.write(Write::Delete(store.into(), key.into()))
             .map(|_| ())
@@ -205,12 +215,14 @@ impl KvStore {
     }
 
     /// Sets several keys in one transaction.
+    #[cfg(test)]
     pub fn set_many(&self, store: &str, entries: &[(String, Vec<u8>)]) -> Result<(), KvError> {
         self.write(Write::SetMany(store.into(), entries.to_vec()))
             .map(|_| ())
     }
 
     /// Removes several keys in one transaction.
+    #[cfg(test)]
     pub fn delete_many(&self, store: &str, keys: &[String]) -> Result<(), KvError> {
         self.write(Write::DeleteMany(store.into(), keys.to_vec()))
             .map(|_| ())
@@ -218,6 +230,7 @@ impl KvStore {
 
     /// Writes `new` at `key` only if the stored value still equals `expected` (`None`:
     /// the key must be absent). Compare and write happen in one transaction.
+    #[cfg(test)]
     pub fn compare_and_swap(
         &self,
         store: &str,
@@ -237,6 +250,7 @@ impl KvStore {
     }
 
     /// Adds `delta` to the counter at `key` (absent counts as 0) and returns the result.
+    #[cfg(test)]
     pub fn increment(&self, store: &str, key: &str, delta: i64) -> Result<i64, KvError> {
         match self.write(Write::Increment(store.into(), key.into(), delta))? {
             Done::Counter(next) => Ok(next),

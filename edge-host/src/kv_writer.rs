@@ -11,8 +11,9 @@ use crate::kv::{CasOutcome, KvError, read_value, write_value};
 use rusqlite::{Connection, params};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
+use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread::JoinHandle;
+use tokio::sync::oneshot;
 
 /// Writes committed together at most (more wait for the next flush).
 pub const MAX_GROUP: usize = 512;
@@ -54,7 +55,7 @@ pub enum Done {
     Counter(i64),
 }
 
-type Reply = SyncSender<Result<Done, KvError>>;
+type Reply = oneshot::Sender<Result<Done, KvError>>;
 
 /// The writer thread and the queue to it.
 pub struct Writer {
@@ -97,16 +98,32 @@ impl Writer {
         self.counts.commits.load(Ordering::Relaxed)
     }
 
-    /// Queues `write` and waits until it is durable (or failed). Blocking.
+    /// Queues `write`; the future completes once it is durable (or failed). The
+    /// caller's thread is never blocked: an async caller waits without a thread of its
+    /// own.
+    pub fn submit(&self, write: Write) -> impl Future<Output = Result<Done, KvError>> + use<> {
+        let (reply, answer) = oneshot::channel();
+        let queued = match &self.queue {
+            Some(queue) => queue.send((write, reply)).map_err(|_| stopped()),
+            None => Err(stopped()),
+        };
+        async move {
+            queued?;
+            answer.await.map_err(|_| stopped())?
+        }
+    }
+
+    /// Queues `write` and waits until it is durable (or failed). Blocking: not for an
+    /// async context (tests).
+    #[cfg(test)]
     pub fn write(&self, write: Write) -> Result<Done, KvError> {
-        let (reply, answer) = sync_channel(1);
-        let stopped = || KvError::Worker("the key-value writer has stopped".into());
+        let (reply, answer) = oneshot::channel();
         self.queue
             .as_ref()
             .ok_or_else(stopped)?
             .send((write, reply))
             .map_err(|_| stopped())?;
-        answer.recv().map_err(|_| stopped())?
+        answer.blocking_recv().map_err(|_| stopped())?
     }
 
     /// Stops the thread once the queued writes are done; returns the write connection.
@@ -123,6 +140,10 @@ impl Drop for Writer {
             let _ = thread.join();
         }
     }
+}
+
+fn stopped() -> KvError {
+    KvError::Worker("the key-value writer has stopped".into())
 }
 
 /// The writer loop: one group per iteration, until every sender is gone.
@@ -237,8 +258,8 @@ mod tests {
     use crate::kv::{DB_FILE_NAME, KvStore};
     use crate::test_util::TempDir;
 
-    fn job(write: Write) -> ((Write, Reply), Receiver<Result<Done, KvError>>) {
-        let (reply, answer) = sync_channel(1);
+    fn job(write: Write) -> ((Write, Reply), oneshot::Receiver<Result<Done, KvError>>) {
+        let (reply, answer) = oneshot::channel();
         ((write, reply), answer)
     }
 
@@ -271,7 +292,10 @@ mod tests {
         .unzip();
         let changes_before = conn.total_changes();
         commit_group(&conn, jobs);
-        let answers: Vec<_> = answers.iter().map(|a| a.recv().unwrap()).collect();
+        let answers: Vec<_> = answers
+            .into_iter()
+            .map(|a| a.blocking_recv().unwrap())
+            .collect();
         assert!(matches!(answers[0], Ok(Done::Written)));
         assert!(matches!(answers[1], Err(KvError::NotACounter(_))));
         assert!(matches!(answers[2], Ok(Done::Counter(2))));

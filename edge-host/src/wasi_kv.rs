@@ -12,6 +12,7 @@ use crate::bindings::wasi::keyvalue::batch;
 use crate::bindings::wasi::keyvalue::store::{self, Error, KeyResponse};
 use crate::host::HostState;
 use crate::kv::{CasOutcome, KEY_PAGE_SIZE, KvError};
+use crate::kv_writer::{Done, Write};
 use wasmtime::component::Resource;
 
 /// The only store label a component may open.
@@ -74,8 +75,9 @@ impl store::HostBucket for HostState {
     ) -> wasmtime::Result<Result<(), Error>> {
         let label = self.bucket_label(&bucket)?;
         Ok(self
-            .kv(move |kv| kv.set(&label, &key, &value))
+            .kv_write(Write::Set(label, key, value))
             .await
+            .map(drop)
             .map_err(to_error))
     }
 
@@ -86,8 +88,9 @@ impl store::HostBucket for HostState {
     ) -> wasmtime::Result<Result<(), Error>> {
         let label = self.bucket_label(&bucket)?;
         Ok(self
-            .kv(move |kv| kv.delete(&label, &key))
+            .kv_write(Write::Delete(label, key))
             .await
+            .map(drop)
             .map_err(to_error))
     }
 
@@ -172,10 +175,13 @@ impl atomics::Host for HostState {
         delta: i64,
     ) -> wasmtime::Result<Result<i64, Error>> {
         let label = self.bucket_label(&bucket)?;
-        Ok(self
-            .kv(move |kv| kv.increment(&label, &key, delta))
-            .await
-            .map_err(to_error))
+        Ok(
+            match self.kv_write(Write::Increment(label, key, delta)).await {
+                Ok(Done::Counter(next)) => Ok(next),
+                Ok(other) => Err(Error::Other(format!("an increment answered {other:?}"))),
+                Err(error) => Err(to_error(error)),
+            },
+        )
     }
 
     async fn swap(
@@ -189,14 +195,16 @@ impl atomics::Host for HostState {
             expected,
         } = self.table.delete(cas)?;
         let outcome = self
-            .kv(move |kv| {
-                kv.compare_and_swap(&label, &key, expected.as_deref(), &value)
-                    .map(|outcome| (outcome, label, key, value))
+            .kv_write(Write::CompareAndSwap {
+                store: label.clone(),
+                key: key.clone(),
+                expected,
+                new: value,
             })
             .await;
         match outcome {
-            Ok((CasOutcome::Swapped, ..)) => Ok(Ok(())),
-            Ok((CasOutcome::Conflict { current }, label, key, _)) => {
+            Ok(Done::Swap(CasOutcome::Swapped)) => Ok(Ok(())),
+            Ok(Done::Swap(CasOutcome::Conflict { current })) => {
                 let retry = self.table.push(Cas {
                     label,
                     key,
@@ -204,6 +212,9 @@ impl atomics::Host for HostState {
                 })?;
                 Ok(Err(CasError::CasFailed(retry)))
             }
+            Ok(other) => Ok(Err(CasError::StoreError(Error::Other(format!(
+                "a swap answered {other:?}"
+            ))))),
             Err(error) => Ok(Err(CasError::StoreError(to_error(error)))),
         }
     }
@@ -231,8 +242,9 @@ impl batch::Host for HostState {
     ) -> wasmtime::Result<Result<(), Error>> {
         let label = self.bucket_label(&bucket)?;
         Ok(self
-            .kv(move |kv| kv.set_many(&label, &key_values))
+            .kv_write(Write::SetMany(label, key_values))
             .await
+            .map(drop)
             .map_err(to_error))
     }
 
@@ -243,8 +255,9 @@ impl batch::Host for HostState {
     ) -> wasmtime::Result<Result<(), Error>> {
         let label = self.bucket_label(&bucket)?;
         Ok(self
-            .kv(move |kv| kv.delete_many(&label, &keys))
+            .kv_write(Write::DeleteMany(label, keys))
             .await
+            .map(drop)
             .map_err(to_error))
     }
 }

@@ -77,7 +77,13 @@ fn a_failing_sms_provider_is_a_502_that_counts_nothing() {
     let mut c = host.client();
     c.send("POST", "/api/recovery", json!({"email": EMAIL}));
     let token = link_token(&wait_email(&standin, 1));
-    let view = |c: &mut tests::Client| c.send("GET", &format!("/api/recovery/{token}"), serde_json::Value::Null);
+    let view = |c: &mut tests::Client| {
+        c.send(
+            "GET",
+            &format!("/api/recovery/{token}"),
+            serde_json::Value::Null,
+        )
+    };
     let left = view(&mut c).json["sms_sends_left"].clone();
     for outage in [Outage::SmsUnavailable, Outage::SmsGarbage] {
         standin.fail(Some(outage));
@@ -87,11 +93,18 @@ fn a_failing_sms_provider_is_a_502_that_counts_nothing() {
                 &format!("/api/recovery/{token}/sms"),
                 json!({"phone": PHONE}),
             );
-            assert_eq!((r.status, r.error()), (502, "provider_unavailable"), "{outage:?}");
+            assert_eq!(
+                (r.status, r.error()),
+                (502, "provider_unavailable"),
+                "{outage:?}"
+            );
             assert!(!r.json["message"].as_str().unwrap().is_empty());
         }
         let v = view(&mut c);
-        assert_eq!(v.json["sms_sends_left"], left, "{outage:?}: nothing counted");
+        assert_eq!(
+            v.json["sms_sends_left"], left,
+            "{outage:?}: nothing counted"
+        );
         assert_eq!(v.json["sms_status"], "not_sent");
     }
     standin.fail(None);
@@ -111,7 +124,10 @@ fn a_failing_sms_provider_is_a_502_that_counts_nothing() {
     );
     assert_eq!(r.json["status"], "suspended", "{:?}", r.json);
     let events = otp_events(&host);
-    assert!(events.contains(&"recovery_sms_not_sent".to_owned()), "{events:?}");
+    assert!(
+        events.contains(&"recovery_sms_not_sent".to_owned()),
+        "{events:?}"
+    );
 }
 
 fn otp_events(host: &EdgeHost) -> Vec<String> {

@@ -68,7 +68,12 @@ impl Soaker {
         let mut c = self.client(base);
         let r = c.raw("POST", "/api/session", Some("application/json"), b"[1,2]");
         self.expect("array body", r.status, &[400]);
-        let r = c.raw("POST", "/api/accounts", Some("application/json"), b"{\"email\":");
+        let r = c.raw(
+            "POST",
+            "/api/accounts",
+            Some("application/json"),
+            b"{\"email\":",
+        );
         self.expect("truncated body", r.status, &[400]);
         let r = c.raw_with_header(
             "POST",
@@ -101,7 +106,8 @@ impl Soaker {
                 let r = c.send("GET", "/api/account", Value::Null);
                 self.expect("account", r.status, &[200]);
                 if r.json["otp"]["status"] != "active" {
-                    self.unexpected.push(format!("OTP status {}", r.json["otp"]["status"]));
+                    self.unexpected
+                        .push(format!("OTP status {}", r.json["otp"]["status"]));
                 }
             }
         } else if round % 3 == 0 && (self.wrong.0 < step || self.wrong.1 < 2) {
@@ -177,7 +183,12 @@ fn sixteen_clients_of_mixed_flows_leave_consistent_accounts_and_no_5xx() {
     assert!(unexpected.is_empty(), "unexpected answers: {unexpected:?}");
     for s in &soakers {
         let (_, code) = s.last_accepted.as_ref().expect("each client signed in");
-        assert_eq!(otp_step(&host, s, code), 401, "{}: the last code replayed", s.email);
+        assert_eq!(
+            otp_step(&host, s, code),
+            401,
+            "{}: the last code replayed",
+            s.email
+        );
     }
     host.stop();
 
@@ -193,6 +204,10 @@ fn sixteen_clients_of_mixed_flows_leave_consistent_accounts_and_no_5xx() {
     for s in &soakers {
         let code = oathtool_code(&s.key, next);
         let status = otp_step(&again, s, &code);
-        assert_eq!(status, 200, "{}: the next step's code after the restart", s.email);
+        assert_eq!(
+            status, 200,
+            "{}: the next step's code after the restart",
+            s.email
+        );
     }
 }

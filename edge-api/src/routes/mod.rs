@@ -58,11 +58,7 @@ const ROUTES: &[(&str, &str, Handler)] = &[
     ),
     ("POST", "/api/recovery", Handler::Sync(recovery::request)),
     ("GET", "/api/recovery/{}", Handler::Sync(recovery::view)),
-    (
-        "POST",
-        "/api/recovery/{}/sms",
-        Handler::SendRecoverySms,
-    ),
+    ("POST", "/api/recovery/{}/sms", Handler::SendRecoverySms),
     ("POST", "/api/recovery/{}/confirm", Handler::ConfirmRecovery),
     (
         "POST",
