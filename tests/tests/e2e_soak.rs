@@ -83,7 +83,7 @@ impl Soaker {
             ("x-twilio-signature", "AAAAAAAAAAAAAAAAAAAAAAAAAAA="),
         );
         self.expect("forged callback", r.status, &[403]);
-        if round % 5 == 0 {
+        if round.is_multiple_of(5) {
             let r = c.send("POST", "/api/recovery", json!({"email": self.email}));
             self.expect("recovery request", r.status, &[202, 429]);
         }
@@ -110,7 +110,7 @@ impl Soaker {
                         .push(format!("OTP status {}", r.json["otp"]["status"]));
                 }
             }
-        } else if round % 3 == 0 && (self.wrong.0 < step || self.wrong.1 < 2) {
+        } else if round.is_multiple_of(3) && (self.wrong.0 < step || self.wrong.1 < 2) {
             self.wrong = if self.wrong.0 < step {
                 (step, 1)
             } else {
