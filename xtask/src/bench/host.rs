@@ -139,19 +139,30 @@ impl RunningHost {
         })
     }
 
+    /// edge-host's peak resident memory so far (`VmHWM`), KiB.
+    pub fn peak_rss_kib(&self) -> Option<u64> {
+        let status = fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    }
+
     /// The last `lines` lines of edge-host's log.
     pub fn log_tail(&self, lines: usize) -> String {
         tail(&self.log, lines)
     }
 
-    /// Stops edge-host with SIGTERM (SIGKILL when it does not stop in time).
-    pub fn stop(mut self) -> Result<()> {
+    /// Stops edge-host with SIGTERM (SIGKILL when it does not stop in time); returns
+    /// the key-value writes and flushes it reported on stopping (its `key-value: N
+    /// writes in M flushes` line), when it did.
+    pub fn stop(mut self) -> Result<Option<(u64, u64)>> {
         let pid = self.child.id().to_string();
         let _ = Command::new("kill").args(["-TERM", &pid]).status();
         let deadline = Instant::now() + STOP_TIMEOUT;
         loop {
             match self.child.try_wait() {
-                Ok(Some(_)) => return Ok(()),
+                Ok(Some(_)) => return Ok(writes_and_flushes(&tail(&self.log, 5))),
                 Ok(None) if Instant::now() < deadline => {
                     std::thread::sleep(Duration::from_millis(20))
                 }
@@ -175,6 +186,18 @@ impl Drop for RunningHost {
             let _ = self.child.wait();
         }
     }
+}
+
+/// The numbers of edge-host's `key-value: N writes in M flushes` line in `log`.
+fn writes_and_flushes(log: &str) -> Option<(u64, u64)> {
+    let line = log
+        .lines()
+        .rev()
+        .find_map(|l| l.split("key-value: ").nth(1))?;
+    let mut words = line.split_whitespace();
+    let writes = words.next()?.parse().ok()?;
+    let flushes = words.nth(2)?.parse().ok()?;
+    Some((writes, flushes))
 }
 
 /// CPU time of a process, user and kernel.
@@ -269,6 +292,15 @@ fn status_code(response: &[u8]) -> Option<u16> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn reads_the_writes_and_flushes_edge_host_reports() {
+        let log = "POST /api/session/otp 200 1ms\n\
+                   edge-host: key-value: 6349 writes in 2112 flushes (group commit)\n\
+                   edge-host: stopped";
+        assert_eq!(writes_and_flushes(log), Some((6349, 2112)));
+        assert_eq!(writes_and_flushes("edge-host: stopped"), None);
+    }
     use super::*;
 
     #[test]

@@ -89,6 +89,11 @@ pub struct LevelRun {
     pub cpu_per_request: Option<CpuTime>,
     /// Sign-ins prepared for this run (OTP step only).
     pub prepared: usize,
+    /// edge-host's peak resident memory at the end of the run, KiB.
+    pub peak_rss_kib: Option<u64>,
+    /// Key-value writes and flushes (committed transactions) edge-host reported for the
+    /// run (OTP step only: a fresh edge-host per run).
+    pub writes_and_flushes: Option<(u64, u64)>,
 }
 
 /// All runs of one endpoint at one connection count.
@@ -393,8 +398,11 @@ fn otp_step_once(
             host.log_tail(5)
         ));
     }
-    host.stop()?;
-    result
+    let counted = host.stop()?;
+    result.map(|run| LevelRun {
+        writes_and_flushes: counted,
+        ..run
+    })
 }
 
 /// Runs `load` against `host`, with edge-host's CPU time per response.
@@ -411,6 +419,8 @@ fn measured(host: &RunningHost, load: &Load, wrk_dir: &Path, prepared: usize) ->
         wrk,
         cpu_per_request,
         prepared,
+        peak_rss_kib: host.peak_rss_kib(),
+        writes_and_flushes: None,
     })
 }
 

@@ -277,6 +277,7 @@ impl Report<'_> {
                 level.connections
             );
         }
+        self.flushes_and_memory(md);
         if let Some(prepared) = h
             .levels
             .iter()
@@ -295,6 +296,47 @@ impl Report<'_> {
             );
         }
         let _ = writeln!(md);
+    }
+
+    /// Flushes per OTP step (group commit) and edge-host's peak memory, per level.
+    fn flushes_and_memory(&self, md: &mut String) {
+        let _ = writeln!(
+            md,
+            "\n| `POST /api/session/otp`, connections | key-value writes per step | flushes per step | edge-host peak RSS |\n\
+             | ---: | ---: | ---: | ---: |"
+        );
+        for level in self
+            .host
+            .levels
+            .iter()
+            .filter(|l| l.endpoint == Endpoint::OtpStep)
+        {
+            let per_step = |pick: fn((u64, u64)) -> u64| {
+                let values: Vec<f64> = level
+                    .runs
+                    .iter()
+                    .filter_map(|r| {
+                        r.writes_and_flushes
+                            .map(|c| pick(c) as f64 / r.wrk.requests.max(1) as f64)
+                    })
+                    .collect();
+                Summary::of(&values).map_or("—".into(), |s| format!("{:.2}", s.median))
+            };
+            let rss: Vec<f64> = level
+                .runs
+                .iter()
+                .filter_map(|r| r.peak_rss_kib.map(|k| k as f64))
+                .collect();
+            let rss =
+                Summary::of(&rss).map_or("—".into(), |s| format!("{:.1} MiB", s.median / 1024.0));
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {rss} |",
+                level.connections,
+                per_step(|(writes, _)| writes),
+                per_step(|(_, flushes)| flushes)
+            );
+        }
     }
 
     /// 3. Native against edge-host.
