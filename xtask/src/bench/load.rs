@@ -35,8 +35,11 @@ pub const HEADROOM: f64 = 2.5;
 pub const MIN_SIGN_INS: usize = 2_000;
 /// Length of the pilot run (64 connections), which sizes the prepared state.
 pub const PILOT_SECONDS: u64 = 2;
-/// Sign-ins prepared for the pilot, at most (enough for 2500 steps/s).
-const PILOT_SIGN_INS: usize = 5_000;
+/// Sign-ins prepared for the pilot, at most (enough for 5000 steps/s).
+const PILOT_SIGN_INS: usize = 10_000;
+/// Sign-ins prepared per run, at most: preparing takes long enough that the prepared
+/// codes' time step must not have passed by the time the run sends them.
+pub const MAX_SIGN_INS: usize = 20_000;
 
 /// One start of edge-host.
 #[derive(Debug, Clone)]
@@ -334,7 +337,7 @@ fn sign_ins_per_run(
     } else {
         pilot.wrk.rps()
     };
-    Ok(((rate * RUN_SECONDS as f64 * HEADROOM).ceil() as usize).max(MIN_SIGN_INS))
+    Ok(((rate * RUN_SECONDS as f64 * HEADROOM).ceil() as usize).clamp(MIN_SIGN_INS, MAX_SIGN_INS))
 }
 
 /// One OTP-step run: a fresh data directory with `sign_ins` prepared sign-ins, a fresh

@@ -10,8 +10,8 @@ use crate::bench::browser::{BrowserResults, Visit};
 use crate::bench::criterion::CoreResult;
 use crate::bench::host::CpuTime;
 use crate::bench::load::{
-    self, CONNECTIONS, Endpoint, HEADROOM, HostResults, MAX_BOUNDARY_RATIO, MIN_SIGN_INS,
-    PILOT_SECONDS, RUN_SECONDS, RUNS, SLOW_STEP, StartSample,
+    self, CONNECTIONS, Endpoint, HEADROOM, HostResults, MAX_BOUNDARY_RATIO, MAX_SIGN_INS,
+    MIN_SIGN_INS, PILOT_SECONDS, RUN_SECONDS, RUNS, SLOW_STEP, StartSample,
 };
 use crate::bench::machine::Machine;
 use crate::bench::profile::Profile;
@@ -290,7 +290,7 @@ impl Report<'_> {
                 md,
                 "\nSign-ins prepared per OTP run: {prepared} ({HEADROOM} × the rate of a \
                  {PILOT_SECONDS} s pilot run at 64 connections × {RUN_SECONDS} s; at least \
-                 {MIN_SIGN_INS}), written straight into edge-host's SQLite file with otp-core's \
+                 {MIN_SIGN_INS}, at most {MAX_SIGN_INS}), written straight into edge-host's SQLite file with otp-core's \
                  record types: an account with active OTP (last accepted step = current − 2), its \
                  e-mail index and one challenge each; the code sent is the current step's."
             );
