@@ -5,6 +5,7 @@
 //! what the request saw.
 
 use crate::context::{Platform, config, provider_settings, providers_for, service};
+use crate::providers::ProviderError;
 use crate::request::ApiRequest;
 use otp_core::ports::Message;
 
@@ -33,18 +34,8 @@ pub async fn deliver(platform: &Platform<'_>, request: &ApiRequest, messages: Ve
                 body,
                 reference,
             } => {
-                let sent = providers.sms.send_sms(&to, &body).await;
-                let Some(reference) = reference else { continue };
-                let recorded = match sent {
-                    Ok(id) => svc.sms_sent(&reference, &id),
-                    Err(e) => {
-                        eprintln!("edge-api: text message not delivered: {e}");
-                        svc.sms_failed(&reference)
-                    }
-                };
-                if let Err(e) = recorded {
-                    eprintln!("edge-api: text message status not recorded: {e}");
-                }
+                let sent = send_sms(&providers, &to, &body).await;
+                record(reference.as_deref(), &sent, |r| svc.sms_failed(r), &svc);
             }
         }
     }
@@ -53,10 +44,7 @@ pub async fn deliver(platform: &Platform<'_>, request: &ApiRequest, messages: Ve
 /// Send what the flows queued so far before answering. A text message the provider
 /// does not take is taken back ([`otp_core::flows::Service::sms_not_sent`]: not
 /// counted, code forgotten) and the error returned, for a 502 `provider_unavailable`.
-pub async fn send_now(
-    platform: &Platform<'_>,
-    request: &ApiRequest,
-) -> Result<(), crate::providers::ProviderError> {
+pub async fn send_now(platform: &Platform<'_>, request: &ApiRequest) -> Result<(), ProviderError> {
     let messages = platform.outbox.take();
     let Ok(config) = config(platform) else {
         return Ok(());
@@ -72,17 +60,9 @@ pub async fn send_now(
                 body,
                 reference,
             } => {
-                let sent = providers.sms.send_sms(&to, &body).await;
-                let recorded = match (&sent, &reference) {
-                    (Ok(id), Some(reference)) => svc.sms_sent(reference, id),
-                    (Err(_), Some(reference)) => svc.sms_not_sent(reference),
-                    (_, None) => Ok(()),
-                };
-                if let Err(e) = recorded {
-                    eprintln!("edge-api: text message status not recorded: {e}");
-                }
+                let sent = send_sms(&providers, &to, &body).await;
+                record(reference.as_deref(), &sent, |r| svc.sms_not_sent(r), &svc);
                 if let Err(e) = sent {
-                    eprintln!("edge-api: text message not sent: {e}");
                     failure = Some(e);
                 }
             }
@@ -90,4 +70,35 @@ pub async fn send_now(
         }
     }
     failure.map_or(Ok(()), Err)
+}
+
+/// Hand one text message to the provider; a failure is logged (without content).
+async fn send_sms(
+    providers: &crate::context::Providers<'_>,
+    to: &str,
+    body: &str,
+) -> Result<String, ProviderError> {
+    let sent = providers.sms.send_sms(to, body).await;
+    if let Err(e) = &sent {
+        eprintln!("edge-api: text message not sent: {e}");
+    }
+    sent
+}
+
+/// Record what became of the text message for `reference`: its provider id, or
+/// `failed` as the flows say.
+fn record(
+    reference: Option<&str>,
+    sent: &Result<String, ProviderError>,
+    failed: impl FnOnce(&str) -> Result<(), otp_core::flows::FlowError>,
+    svc: &otp_core::flows::Service,
+) {
+    let Some(reference) = reference else { return };
+    let recorded = match sent {
+        Ok(id) => svc.sms_sent(reference, id),
+        Err(_) => failed(reference),
+    };
+    if let Err(e) = recorded {
+        eprintln!("edge-api: text message status not recorded: {e}");
+    }
 }

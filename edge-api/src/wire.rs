@@ -101,23 +101,6 @@ pub struct ResealBody {
     pub limit: Option<usize>,
 }
 
-/// The answer of `POST /api/admin/reseal`.
-#[derive(Debug, Serialize)]
-pub struct ResealAnswer {
-    /// Accounts looked at.
-    pub examined: u64,
-    /// Secrets moved to the current key.
-    pub resealed: u64,
-    /// Already under it.
-    pub current: u64,
-    /// Without a secret.
-    pub without_secret: u64,
-    /// Account ids whose secret opens with no configured key.
-    pub failed: Vec<String>,
-    /// The cursor of the next page; `null` when the sweep is done.
-    pub next: Option<String>,
-}
-
 /// `POST /api/admin/store-contract`: one step of a store conformance check.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -155,19 +155,21 @@ fn host_tests(ws: &Workspace, env: &TestEnv) -> StepResult {
         ws,
         env,
         "host tests",
-        process::cargo().args([
-            "test",
-            "--release",
-            "--workspace",
-            "--exclude",
-            "wasm-client",
-            "--",
-            "--skip",
-            SPIN_TESTS,
-        ]),
+        process::cargo()
+            .args(HOST_TESTS)
+            .args(["--", "--skip", SPIN_TESTS]),
     )
     .map(Done::Counted)
 }
+
+/// `cargo` arguments of the host tests: every crate but the browser module, in release.
+const HOST_TESTS: [&str; 5] = [
+    "test",
+    "--release",
+    "--workspace",
+    "--exclude",
+    "wasm-client",
+];
 
 /// The step of the Spin suites, as the summary names it.
 const SPIN_STEP: &str = "Spin: SQLite x1, Redis x2";
@@ -185,17 +187,9 @@ fn spin_suites(ws: &Workspace, env: &TestEnv) -> StepResult {
         "Spin suites",
         // The host step's package set, so nothing is rebuilt for other features; the
         // name filter leaves only the Spin tests.
-        process::cargo().args([
-            "test",
-            "--release",
-            "--workspace",
-            "--exclude",
-            "wasm-client",
-            "--tests",
-            "--",
-            SPIN_TESTS,
-            "--show-output",
-        ]),
+        process::cargo()
+            .args(HOST_TESTS)
+            .args(["--tests", "--", SPIN_TESTS, "--show-output"]),
     )?;
     if tally.skipped > 0 && tally.passed == 0 && tally.failed == 0 {
         return Ok(Done::Skipped(

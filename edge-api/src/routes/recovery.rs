@@ -201,15 +201,5 @@ pub(super) fn reseal(
         body.after.as_deref(),
         body.limit.unwrap_or(RESEAL_PAGE),
     )?;
-    Ok(ApiResponse::json(
-        200,
-        &wire::ResealAnswer {
-            examined: page.examined,
-            resealed: page.resealed,
-            current: page.current,
-            without_secret: page.without_secret,
-            failed: page.failed,
-            next: page.next,
-        },
-    ))
+    Ok(ApiResponse::json(200, &page))
 }

@@ -13,8 +13,9 @@ use crate::seal::SealError;
 /// Accounts one call of [`Service::reseal_accounts`] looks at, at most.
 pub const RESEAL_PAGE: usize = 100;
 
-/// What one page of the re-sealing sweep did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What one page of the re-sealing sweep did (the JSON answer of
+/// `POST /api/admin/reseal`, docs/http-api.md).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ResealPage {
     /// Accounts looked at.
     pub examined: u64,
