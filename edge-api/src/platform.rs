@@ -170,24 +170,80 @@ impl Clock for WallClock {
 /// spin.toml `allowed_outbound_hosts`.
 struct SpinTransport;
 
+/// How long a provider may take: to connect, to send the first byte of its answer, and
+/// between bytes (wasi-http `request-options`, which Spin and wasmtime honour). A
+/// provider slower than this is `Unreachable`: the person gets 502
+/// `provider_unavailable` instead of a request that hangs.
+const CONNECT_TIMEOUT_NS: u64 = 5_000_000_000;
+/// See [`CONNECT_TIMEOUT_NS`].
+const ANSWER_TIMEOUT_NS: u64 = 10_000_000_000;
+
 impl Transport for SpinTransport {
     fn send(&self, call: HttpCall) -> BoxFuture<'_, Result<HttpReply, ProviderError>> {
-        Box::pin(async move {
-            let mut request = spin_sdk::http::Request::builder();
-            request.method(spin_sdk::http::Method::Post).uri(call.url);
-            for (name, value) in call.headers {
-                request.header(name, value);
-            }
-            let request = request.body(call.body).build();
-            let response: spin_sdk::http::Response = spin_sdk::http::send(request)
-                .await
-                .map_err(|e| ProviderError::Unreachable(e.to_string()))?;
-            Ok(HttpReply {
-                status: *response.status(),
-                body: response.into_body(),
-            })
-        })
+        Box::pin(async move { send_with_timeouts(call) })
     }
+}
+
+/// One outbound request with [`CONNECT_TIMEOUT_NS`] and [`ANSWER_TIMEOUT_NS`]; the
+/// component waits for it (nothing else runs in this request meanwhile).
+fn send_with_timeouts(call: HttpCall) -> Result<HttpReply, ProviderError> {
+    use spin_sdk::http::conversions::TryIntoOutgoingRequest;
+    use spin_sdk::wit::wasi::http0_2_0::outgoing_handler;
+    use spin_sdk::wit::wasi::http0_2_0::types::{IncomingBody, OutgoingBody, RequestOptions};
+    let failed = |what: &str| ProviderError::Unreachable(what.to_owned());
+    let mut request = spin_sdk::http::Request::builder();
+    request.method(spin_sdk::http::Method::Post).uri(call.url);
+    for (name, value) in call.headers {
+        request.header(name, value);
+    }
+    let request = request.body(call.body).build();
+    let (outgoing, body) = request
+        .try_into_outgoing_request()
+        .map_err(|e| ProviderError::Unreachable(e.to_string()))?;
+    let options = RequestOptions::new();
+    // A host that cannot set a timeout leaves its own default.
+    let _ = options.set_connect_timeout(Some(CONNECT_TIMEOUT_NS));
+    let _ = options.set_first_byte_timeout(Some(ANSWER_TIMEOUT_NS));
+    let _ = options.set_between_bytes_timeout(Some(ANSWER_TIMEOUT_NS));
+    let sink = outgoing.body().map_err(|()| failed("no request body"))?;
+    let pending = outgoing_handler::handle(outgoing, Some(options))
+        .map_err(|e| ProviderError::Unreachable(format!("{e:?}")))?;
+    {
+        let stream = sink
+            .write()
+            .map_err(|()| failed("no request body stream"))?;
+        for chunk in body.unwrap_or_default().chunks(4096) {
+            stream
+                .blocking_write_and_flush(chunk)
+                .map_err(|e| ProviderError::Unreachable(format!("{e:?}")))?;
+        }
+    }
+    OutgoingBody::finish(sink, None).map_err(|e| ProviderError::Unreachable(format!("{e:?}")))?;
+    pending.subscribe().block();
+    let response = pending
+        .get()
+        .ok_or_else(|| failed("no answer"))?
+        .map_err(|()| failed("answer already taken"))?
+        .map_err(|e| ProviderError::Unreachable(format!("{e:?}")))?;
+    let status = response.status();
+    let incoming = response.consume().map_err(|()| failed("no answer body"))?;
+    let mut answer = Vec::new();
+    {
+        let stream = incoming.stream().map_err(|()| failed("no answer stream"))?;
+        // Read until the stream closes; a broken one (a timeout between bytes) fails.
+        loop {
+            match stream.blocking_read(16 * 1024) {
+                Ok(bytes) => answer.extend(bytes),
+                Err(wasi::io::streams::StreamError::Closed) => break,
+                Err(e) => return Err(ProviderError::Unreachable(format!("{e:?}"))),
+            }
+        }
+    }
+    let _ = IncomingBody::finish(incoming);
+    Ok(HttpReply {
+        status,
+        body: answer,
+    })
 }
 
 fn variable(name: &str) -> Option<String> {

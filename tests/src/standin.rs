@@ -53,7 +53,12 @@ pub enum Outage {
     SmsUnavailable,
     /// Twilio answers 201 with a body that is not its JSON.
     SmsGarbage,
+    /// Twilio answers only after [`HANG`] (longer than edge-api waits).
+    SmsHang,
 }
+
+/// How long [`Outage::SmsHang`] keeps a request waiting.
+pub const HANG: Duration = Duration::from_secs(25);
 
 /// The CAPTCHA response token the stand-in siteverify accepts.
 pub const CAPTCHA_PASS: &str = "stand-in-pass-token";
@@ -127,7 +132,7 @@ impl StandIn {
                     )
                 } else if path.ends_with("/Messages.json") {
                     match *failing.lock().unwrap() {
-                        Some(Outage::SmsUnavailable) => {
+                        Some(Outage::SmsUnavailable | Outage::SmsHang) => {
                             (503, r#"{"code":20503,"message":"unavailable"}"#.to_owned())
                         }
                         Some(Outage::SmsGarbage) => (201, "<html>proxy error</html>".to_owned()),
@@ -142,6 +147,8 @@ impl StandIn {
                 } else {
                     (404, "{}".to_owned())
                 };
+                let hang = path.ends_with("/Messages.json")
+                    && *failing.lock().unwrap() == Some(Outage::SmsHang);
                 log.lock().unwrap().push(entry);
                 let response = tiny_http::Response::from_string(answer)
                     .with_status_code(status)
@@ -150,7 +157,15 @@ impl StandIn {
                             .parse::<tiny_http::Header>()
                             .expect("header"),
                     );
-                let _ = request.respond(response);
+                if hang {
+                    // On its own thread, so the other stand-ins keep answering.
+                    std::thread::spawn(move || {
+                        std::thread::sleep(HANG);
+                        let _ = request.respond(response);
+                    });
+                } else {
+                    let _ = request.respond(response);
+                }
             }
         });
         StandIn {

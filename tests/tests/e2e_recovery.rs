@@ -63,9 +63,10 @@ fn support_reset_needs_the_bearer() {
     assert_eq!(notice.json()["To"], EMAIL);
 }
 
-/// The SMS provider down (503), then answering garbage: each send is a 502
-/// `provider_unavailable` that counts nothing — the link may still send all its texts —
-/// and once the provider is back the next send works and its code recovers.
+/// The SMS provider down (503), answering garbage, then not answering at all (longer
+/// than edge-api's 10 s answer timeout): each send is a 502 `provider_unavailable` that
+/// counts nothing — the link may still send all its texts — and once the provider is
+/// back the next send works and its code recovers.
 #[test]
 fn a_failing_sms_provider_is_a_502_that_counts_nothing() {
     use tests::recovery::{link_token, wait_sms};
@@ -85,9 +86,13 @@ fn a_failing_sms_provider_is_a_502_that_counts_nothing() {
         )
     };
     let left = view(&mut c).json["sms_sends_left"].clone();
-    for outage in [Outage::SmsUnavailable, Outage::SmsGarbage] {
+    for (outage, tries) in [
+        (Outage::SmsUnavailable, 4),
+        (Outage::SmsGarbage, 4),
+        (Outage::SmsHang, 1),
+    ] {
         standin.fail(Some(outage));
-        for _ in 0..4 {
+        for _ in 0..tries {
             let r = c.send(
                 "POST",
                 &format!("/api/recovery/{token}/sms"),
@@ -114,8 +119,8 @@ fn a_failing_sms_provider_is_a_502_that_counts_nothing() {
         json!({"phone": PHONE}),
     );
     assert_eq!(r.status, 202, "{:?}", r.json);
-    // 8 refused requests reached the stand-in, then the one that was taken.
-    let sms = wait_sms(&standin, 9);
+    // 9 refused requests reached the stand-in, then the one that was taken.
+    let sms = wait_sms(&standin, 10);
     let code = sms.form("Body").unwrap()[..6].to_owned();
     let r = c.send(
         "POST",
