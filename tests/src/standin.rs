@@ -55,6 +55,10 @@ pub enum Outage {
     SmsGarbage,
     /// Twilio answers only after [`HANG`] (longer than edge-api waits).
     SmsHang,
+    /// The siteverify endpoint answers `502 Bad Gateway`.
+    CaptchaUnavailable,
+    /// The siteverify endpoint answers 200 with a body that is not its JSON.
+    CaptchaGarbage,
 }
 
 /// How long [`Outage::SmsHang`] keeps a request waiting.
@@ -136,14 +140,18 @@ impl StandIn {
                             (503, r#"{"code":20503,"message":"unavailable"}"#.to_owned())
                         }
                         Some(Outage::SmsGarbage) => (201, "<html>proxy error</html>".to_owned()),
-                        None => (
+                        _ => (
                             201,
                             format!(r#"{{"sid":"SM{counter:032}","status":"queued"}}"#),
                         ),
                     }
                 } else if path == "/siteverify" {
                     let ok = entry.form("response").as_deref() == Some(CAPTCHA_PASS);
-                    (200, format!(r#"{{"success":{ok}}}"#))
+                    match *failing.lock().unwrap() {
+                        Some(Outage::CaptchaUnavailable) => (502, "bad gateway".to_owned()),
+                        Some(Outage::CaptchaGarbage) => (200, "{\"succ".to_owned()),
+                        _ => (200, format!(r#"{{"success":{ok}}}"#)),
+                    }
                 } else {
                     (404, "{}".to_owned())
                 };

@@ -149,3 +149,50 @@ fn otp_events(host: &EdgeHost) -> Vec<String> {
         .map(|e| e["event"].as_str().unwrap().to_owned())
         .collect()
 }
+
+/// The CAPTCHA service down, then answering garbage: confirming is a 502
+/// `provider_unavailable` that spends nothing — the same SMS code confirms once the
+/// service is back.
+#[test]
+fn a_failing_captcha_service_is_a_502_that_spends_nothing() {
+    use tests::recovery::{link_token, wait_sms};
+    use tests::standin::{CAPTCHA_PASS, Outage};
+    let dir = tempfile::tempdir().unwrap();
+    let standin = StandIn::start();
+    let host = start(dir.path(), &standin);
+    register_active(&host, EMAIL, PASSWORD, PHONE);
+    let mut c = host.client();
+    c.send("POST", "/api/recovery", json!({"email": EMAIL}));
+    let token = link_token(&wait_email(&standin, 1));
+    let r = c.send(
+        "POST",
+        &format!("/api/recovery/{token}/sms"),
+        json!({"phone": PHONE}),
+    );
+    assert_eq!(r.status, 202, "{:?}", r.json);
+    let code = wait_sms(&standin, 1).form("Body").unwrap()[..6].to_owned();
+    for outage in [Outage::CaptchaUnavailable, Outage::CaptchaGarbage] {
+        standin.fail(Some(outage));
+        // More than the SMS code's five tries: none is spent.
+        for _ in 0..6 {
+            let r = c.send(
+                "POST",
+                &format!("/api/recovery/{token}/confirm"),
+                json!({"code": code, "captcha_token": CAPTCHA_PASS}),
+            );
+            assert_eq!(
+                (r.status, r.error()),
+                (502, "provider_unavailable"),
+                "{outage:?}"
+            );
+        }
+    }
+    assert!(otp_required(&host, EMAIL), "OTP still active");
+    standin.fail(None);
+    let r = c.send(
+        "POST",
+        &format!("/api/recovery/{token}/confirm"),
+        json!({"code": code, "captcha_token": CAPTCHA_PASS}),
+    );
+    assert_eq!(r.json["status"], "suspended", "{:?}", r.json);
+}
