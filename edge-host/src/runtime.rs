@@ -19,10 +19,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio_util::task::TaskTracker;
 use wasmtime::component::{Component, HasSelf, Linker};
-use wasmtime::{
-    Cache, CacheConfig, Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store,
-    UpdateDeadline,
-};
+use wasmtime::{Cache, CacheConfig, Config, Engine, Store, UpdateDeadline};
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
@@ -214,10 +211,6 @@ impl<T> Drop for AbortOnDrop<T> {
     }
 }
 
-/// Component instances the pooling allocator keeps slots for: one per request in
-/// flight, and guests still delivering after their answer.
-pub const POOLED_INSTANCES: u32 = 1200;
-
 fn new_engine() -> Result<Engine, LoadError> {
     let mut config = Config::new();
     config.wasm_component_model(true);
@@ -230,24 +223,7 @@ fn new_engine() -> Result<Engine, LoadError> {
         }
         Err(e) => eprintln!("edge-host: compilation cache disabled: {e:#}"),
     }
-    // Instances from pre-reserved slots, reset with madvise instead of mapped and
-    // unmapped per request (as Spin does). Falls back to plain allocation where the
-    // address space cannot be reserved.
-    let mut pool = PoolingAllocationConfig::default();
-    pool.total_component_instances(POOLED_INSTANCES)
-        .total_core_instances(POOLED_INSTANCES * 4)
-        .total_memories(POOLED_INSTANCES * 2)
-        .total_tables(POOLED_INSTANCES * 4)
-        .max_memory_size(crate::host::MAX_MEMORY_BYTES);
-    let mut pooled = config.clone();
-    pooled.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-    match Engine::new(&pooled) {
-        Ok(engine) => Ok(engine),
-        Err(e) => {
-            eprintln!("edge-host: pooling allocator unavailable ({e:#}); allocating per request");
-            Engine::new(&config).map_err(|e| LoadError::Engine(format!("{e:#}")))
-        }
-    }
+    Engine::new(&config).map_err(|e| LoadError::Engine(format!("{e:#}")))
 }
 
 /// Advances the engine's epoch every [`EPOCH_TICK`] until the engine is dropped. A
