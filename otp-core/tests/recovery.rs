@@ -392,3 +392,28 @@ fn twilio_signature_matches_the_documented_example() {
         "RSOYDt4T1cUTdK1PDd93/VVr8B8="
     ));
 }
+
+/// Two sends of one link race: the first one's provider fails after the second was
+/// taken. Taking the first back counts it off but leaves the second's code working.
+#[test]
+fn a_failed_send_taken_back_late_leaves_a_newer_code_working() {
+    let world = World::new();
+    active(&world);
+    let token = link_token(&world);
+    let svc = world.service();
+    svc.recovery_send_sms(&token, PHONE).unwrap();
+    let Some(Message::Sms {
+        reference: Some(first),
+        ..
+    }) = world.outbox.take().pop()
+    else {
+        panic!("one SMS")
+    };
+    let left = svc.recovery_view(&token).unwrap().sms_sends_left;
+    let second = sms_code(&world, &token);
+    svc.sms_not_sent(&first).unwrap();
+    let view = svc.recovery_view(&token).unwrap();
+    assert_eq!(view.sms_sends_left, left, "the failed send is not counted");
+    assert_ne!(view.sms_status.as_deref(), Some("not_sent"));
+    svc.recovery_confirm(&token, &second, true).unwrap();
+}

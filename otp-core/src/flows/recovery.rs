@@ -46,9 +46,18 @@ fn code_hash(link_hash: &str, code: &str) -> String {
     sha256_hex(&format!("{link_hash}:{code}"))
 }
 
-/// `reference` of a recovery text message: `{account id}:{link hash}`.
-fn sms_reference(account_id: &str, link_hash: &str) -> String {
-    format!("{account_id}:{link_hash}")
+/// `reference` of a recovery text message: `{account id}:{link hash}:{code tag}`, the
+/// tag being the start of the code's hash, so an outcome is recorded against the send
+/// it belongs to and not a later one of the same link.
+fn sms_reference(account_id: &str, link_hash: &str, code_hash: &str) -> String {
+    let tag = code_hash.get(..16).unwrap_or(code_hash);
+    format!("{account_id}:{link_hash}:{tag}")
+}
+
+/// The parts of an [`sms_reference`]: account id, link hash, code tag.
+fn parse_reference(reference: &str) -> Option<(&str, &str, &str)> {
+    let mut parts = reference.splitn(3, ':');
+    Some((parts.next()?, parts.next()?, parts.next()?))
 }
 
 impl Service<'_> {
@@ -169,12 +178,13 @@ impl Service<'_> {
             self.window_gate(SMS_PHONE, &phone_subject, SMS_PER_PHONE)?;
             link.sms_sends += 1;
             link.sms_status = Some("sending".to_owned());
+            let hash = code_hash(&link.hash, &code);
+            let reference = sms_reference(&account.id, &link.hash, &hash);
             link.sms = Some(SmsCode {
-                code_hash: code_hash(&link.hash, &code),
+                code_hash: hash,
                 expires_ms: now + RECOVERY_SMS_TTL_MS,
                 tries: 0,
             });
-            let reference = sms_reference(&account.id, &link.hash);
             self.event(account, AuditKind::RecoverySmsSent);
             Ok((on_file, reference))
         });
@@ -299,7 +309,7 @@ impl Service<'_> {
     /// [`Message::Sms`]); the provider calls it `provider_id`. Stored so delivery
     /// callbacks find the link, whose status becomes `queued`.
     pub fn sms_sent(&self, reference: &str, provider_id: &str) -> Result<(), FlowError> {
-        let Some((account_id, link)) = reference.split_once(':') else {
+        let Some((account_id, link, _)) = parse_reference(reference) else {
             return Ok(());
         };
         let index = SmsIndexRecord {
@@ -315,18 +325,19 @@ impl Service<'_> {
     /// The platform could not send the text message for `reference`: the recovery page
     /// shows `failed` so the person can resend or contact support.
     pub fn sms_failed(&self, reference: &str) -> Result<(), FlowError> {
-        match reference.split_once(':') {
-            Some((account_id, link)) => self.set_sms_status(account_id, link, "failed"),
+        match parse_reference(reference) {
+            Some((account_id, link, _)) => self.set_sms_status(account_id, link, "failed"),
             None => Ok(()),
         }
     }
 
     /// The SMS provider did not take the text message for `reference` (it failed,
-    /// timed out or answered nonsense): nothing of the send stands. The code is
-    /// forgotten, the send is not counted against the link or the phone, the page shows
-    /// `not_sent`, and the audit log says so; the person may send again at once.
+    /// timed out or answered nonsense): nothing of the send stands. The send is not
+    /// counted against the link or the phone and the audit log says so; unless a later
+    /// send of the link replaced it meanwhile, its code is forgotten and the page shows
+    /// `not_sent`. The person may send again at once.
     pub fn sms_not_sent(&self, reference: &str) -> Result<(), FlowError> {
-        let Some((account_id, link)) = reference.split_once(':') else {
+        let Some((account_id, link, code_tag)) = parse_reference(reference) else {
             return Ok(());
         };
         let named = Named {
@@ -341,8 +352,14 @@ impl Service<'_> {
             };
             let link = &mut account.links[i];
             link.sms_sends = link.sms_sends.saturating_sub(1);
-            link.sms = None;
-            link.sms_status = Some("not_sent".to_owned());
+            if link
+                .sms
+                .as_ref()
+                .is_some_and(|sms| sms.code_hash.starts_with(code_tag))
+            {
+                link.sms = None;
+                link.sms_status = Some("not_sent".to_owned());
+            }
             self.event(account, AuditKind::RecoverySmsNotSent);
             Ok(account.phone.clone())
         });
