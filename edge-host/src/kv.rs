@@ -534,6 +534,15 @@ mod tests {
                 .map(|outcome| outcome == CasOutcome::Swapped)
                 .map_err(port_error)
         }
+        fn keys_after(
+            &self,
+            prefix: &str,
+            after: Option<&str>,
+            limit: usize,
+        ) -> Result<Vec<String>, otp_core::ports::StoreError> {
+            let keys = self.0.keys("default").map_err(port_error)?;
+            Ok(otp_core::ports::page_of_keys(keys, prefix, after, limit))
+        }
         fn increment(&self, key: &str, delta: i64) -> Result<i64, otp_core::ports::StoreError> {
             self.0.increment("default", key, delta).map_err(port_error)
         }

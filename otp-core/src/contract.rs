@@ -1,4 +1,4 @@
-//! The conformance suite of the [`Store`] contract (guarantees G1–G3 in
+//! The conformance suite of the [`Store`] contract (guarantees G1–G3 and G5 in
 //! [`crate::ports::Store`], and the read-back protocol the flows build on them). Each
 //! backend's tests run it with a store of their own: the in-memory and fault-injecting
 //! stores (otp-core) and edge-host's SQLite store through [`check`], with threads; Spin's
@@ -58,14 +58,17 @@ pub enum Check {
     /// more than [`OPS_KEEP`] writes land between a swap and its read-back, a done
     /// write is taken for a lost one and decided again.)
     ReadBack,
+    /// G5: `keys_after` lists exactly the keys under a prefix, in order, after a cursor.
+    ListKeys,
 }
 
 /// Every check, in the order [`check`] runs them.
-pub const CHECKS: [Check; 4] = [
+pub const CHECKS: [Check; 5] = [
     Check::ReadYourWrite,
     Check::AtomicIncrement,
     Check::ConditionalWrite,
     Check::ReadBack,
+    Check::ListKeys,
 ];
 
 impl Check {
@@ -77,6 +80,7 @@ impl Check {
             Check::AtomicIncrement => "atomic-increment",
             Check::ConditionalWrite => "conditional-write",
             Check::ReadBack => "read-back",
+            Check::ListKeys => "list-keys",
         }
     }
 
@@ -89,7 +93,7 @@ impl Check {
     /// [`Check::prepare`]).
     pub fn workers(self) -> usize {
         match self {
-            Check::ReadYourWrite => 0,
+            Check::ReadYourWrite | Check::ListKeys => 0,
             _ => WORKERS,
         }
     }
@@ -100,6 +104,7 @@ impl Check {
             Check::AtomicIncrement => "G2",
             Check::ConditionalWrite => "G3",
             Check::ReadBack => "read-back",
+            Check::ListKeys => "G5",
         }
     }
 
@@ -136,6 +141,7 @@ impl Check {
                 Ok(())
             }
             Check::ReadBack => set(b"0:"),
+            Check::ListKeys => list_keys(store, &key),
         }
     }
 
@@ -146,7 +152,7 @@ impl Check {
     pub fn work(self, store: &dyn Store, prefix: &str, worker: usize) -> Result<Report, Violation> {
         let key = self.key(prefix);
         match self {
-            Check::ReadYourWrite => Ok(Vec::new()),
+            Check::ReadYourWrite | Check::ListKeys => Ok(Vec::new()),
             Check::AtomicIncrement => (0..PER_WORKER)
                 .map(|_| store.increment(&key, 1))
                 .collect::<Result<Vec<_>, _>>()
@@ -171,7 +177,7 @@ impl Check {
     ) -> Result<(), Violation> {
         let key = self.key(prefix);
         match self {
-            Check::ReadYourWrite => Ok(()),
+            Check::ReadYourWrite | Check::ListKeys => Ok(()),
             Check::AtomicIncrement => {
                 let mut all = HashSet::new();
                 for v in reports.iter().flatten() {
@@ -272,6 +278,35 @@ fn read_your_write(store: &dyn Store, prefix: &str) -> Result<(), Violation> {
     store.delete(&key).map_err(|e| g1.fail(e.to_string()))?;
     if g1.get(store, &key)?.is_some() {
         return Err(g1.fail("deleted key still reads"));
+    }
+    Ok(())
+}
+
+/// [`Check::ListKeys`], all in one step: three keys under `{key}/`, one beside them
+/// that only shares the string prefix, then a listing, and a page after a cursor.
+fn list_keys(store: &dyn Store, key: &str) -> Result<(), Violation> {
+    let g5 = Check::ListKeys;
+    let under = format!("{key}/");
+    let names: Vec<String> = ["b", "a", "c"]
+        .iter()
+        .map(|n| format!("{under}{n}"))
+        .collect();
+    for name in names.iter().chain([&format!("{key}-beside")]) {
+        store.set(name, b"x").map_err(|e| g5.fail(e.to_string()))?;
+    }
+    let listed = store
+        .keys_after(&under, None, 10)
+        .map_err(|e| g5.fail(e.to_string()))?;
+    let mut sorted = names.clone();
+    sorted.sort();
+    if listed != sorted {
+        return Err(g5.fail(format!("listed {listed:?}, expected {sorted:?}")));
+    }
+    let page = store
+        .keys_after(&under, Some(&sorted[0]), 1)
+        .map_err(|e| g5.fail(e.to_string()))?;
+    if page != sorted[1..2] {
+        return Err(g5.fail(format!("the page after {} was {page:?}", sorted[0])));
     }
     Ok(())
 }

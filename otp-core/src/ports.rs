@@ -38,6 +38,10 @@ pub enum StoreError {
 ///   component's adapter therefore writes `set` through a swap (synchronous on Spin) and
 ///   reads `get_fresh` through a swap's `current`, which flushes and reads the store.
 ///
+/// - **G5 listing** (the re-sealing sweep only, never a request's flow): `keys_after`
+///   answers exactly the keys under a prefix, sorted, after a cursor (Spin: `list-keys`
+///   answers every key of the store at once; edge-host pages with a cursor).
+///
 /// # What the flows do **not** rely on
 ///
 /// - The *answer* of `compare_and_swap`: Spin's Redis store answers `cas-failed` after

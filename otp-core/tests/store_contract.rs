@@ -38,6 +38,8 @@ enum Broken {
     SwapIgnoresExpected,
     /// `increment` as a read and a separate write.
     IncrementNotAtomic,
+    /// A listing that ignores its prefix.
+    ListingIgnoresPrefix,
 }
 
 struct BrokenStore(MemoryStore, Broken);
@@ -60,12 +62,25 @@ impl Store for BrokenStore {
     ) -> Result<bool, otp_core::ports::StoreError> {
         match self.1 {
             Broken::SwapIgnoresExpected => self.0.set(key, new).map(|()| true),
-            Broken::IncrementNotAtomic => self.0.compare_and_swap(key, expected, new),
+            _ => self.0.compare_and_swap(key, expected, new),
+        }
+    }
+    fn keys_after(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>, otp_core::ports::StoreError> {
+        match self.1 {
+            Broken::ListingIgnoresPrefix => self.0.keys_after("", after, limit),
+            _ => self.0.keys_after(prefix, after, limit),
         }
     }
     fn increment(&self, key: &str, delta: i64) -> Result<i64, otp_core::ports::StoreError> {
         match self.1 {
-            Broken::SwapIgnoresExpected => self.0.increment(key, delta),
+            Broken::SwapIgnoresExpected | Broken::ListingIgnoresPrefix => {
+                self.0.increment(key, delta)
+            }
             Broken::IncrementNotAtomic => {
                 let now = otp_core::ports::read_counter(self.0.get(key)?.as_deref())?;
                 std::thread::yield_now();
@@ -466,4 +481,11 @@ proptest! {
         prop_assert_eq!(rejected, wrong_answers, "every wrong code is counted once");
         let _ = OsRng;
     }
+}
+
+#[test]
+fn the_contract_catches_a_listing_that_ignores_its_prefix() {
+    let store = BrokenStore(MemoryStore::default(), Broken::ListingIgnoresPrefix);
+    let violation = contract::check(&store, "c").unwrap_err();
+    assert_eq!(violation.guarantee, "G5", "{violation}");
 }
