@@ -7,6 +7,7 @@
 use crate::context::{Platform, config, provider_settings, providers_for, service};
 use crate::providers::ProviderError;
 use crate::request::ApiRequest;
+use otp_core::config::ServiceConfig;
 use otp_core::ports::Message;
 
 /// Deliver `messages`; failures are logged (without content) and, for text messages,
@@ -44,14 +45,15 @@ pub async fn deliver(platform: &Platform<'_>, request: &ApiRequest, messages: Ve
 /// Send what the flows queued so far before answering. A text message the provider
 /// does not take is taken back ([`otp_core::flows::Service::sms_not_sent`]: not
 /// counted, code forgotten) and the error returned, for a 502 `provider_unavailable`.
-pub async fn send_now(platform: &Platform<'_>, request: &ApiRequest) -> Result<(), ProviderError> {
+pub async fn send_now(
+    platform: &Platform<'_>,
+    request: &ApiRequest,
+    config: &ServiceConfig,
+) -> Result<(), ProviderError> {
     let messages = platform.outbox.take();
-    let Ok(config) = config(platform) else {
-        return Ok(());
-    };
-    let settings = provider_settings(platform, &config);
-    let providers = providers_for(&config, &settings, platform);
-    let svc = service(request, platform, &config);
+    let settings = provider_settings(platform, config);
+    let providers = providers_for(config, &settings, platform);
+    let svc = service(request, platform, config);
     let mut failure = None;
     for message in messages {
         match message {

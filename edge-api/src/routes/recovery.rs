@@ -61,12 +61,11 @@ pub(super) async fn send_sms(
     params: &Params,
 ) -> Result<ApiResponse, ApiError> {
     let body: wire::PhoneBody = req.json()?;
-    with_service(req, platform, |svc| {
-        svc.recovery_send_sms(param(params), &body.phone)
-            .map_err(ApiError::from)
-    })?;
+    let config = config(platform)?;
+    req.check_same_origin(&config.public_origin)?;
+    service(req, platform, &config).recovery_send_sms(param(params), &body.phone)?;
     // Handed to the provider before the answer: a failure is the person's to see.
-    delivery::send_now(platform, req)
+    delivery::send_now(platform, req, &config)
         .await
         .map_err(ApiError::Provider)?;
     Ok(ApiResponse::json(202, &wire::Status { status: "sent" }))
