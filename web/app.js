@@ -7,6 +7,7 @@
 
 import { $, wasm, api, say, fieldError, formState, onSubmit, typedCode, formatTime } from "./common.js";
 import { recoveryPage, wireRecoveryRequest } from "./recovery.js";
+import { renderCodesLeft, typedRecoveryCode, wireCodesDialog } from "./recovery-codes.js";
 
 // Performance marks (read by tests/browser/bench.mjs; they change nothing on the page).
 // common.js has instantiated the browser module by the time this module runs.
@@ -89,6 +90,17 @@ function signInPage() {
   lostButton.addEventListener("click", () => showLostForm(lostForm.hidden));
   wireRecoveryRequest(lostForm);
 
+  const codeButton = $("#use-recovery-code");
+  const codeForm = $("#recovery-code-form");
+  const showCodeForm = (open) => {
+    codeForm.hidden = !open;
+    codeButton.setAttribute("aria-expanded", String(open));
+    if (!open) return;
+    formState(codeForm);
+    codeForm.recovery_code.focus();
+  };
+  codeButton.addEventListener("click", () => showCodeForm(codeForm.hidden));
+
   const enterOtpStep = (value) => {
     challenge = value;
     $("#sign-in").hidden = true;
@@ -96,6 +108,8 @@ function signInPage() {
     otpStep.hidden = false;
     lostForm.email.value = $("#sign-in-email").value.trim();
     showLostForm(false);
+    codeForm.reset();
+    showCodeForm(false);
     $("#otp-code").value = "";
     $("#otp-code").focus();
   };
@@ -114,11 +128,10 @@ function signInPage() {
     }
   });
 
-  onSubmit($("#otp-form"), async (form, msg) => {
-    const code = typedCode(form.code, msg);
-    if (code === null) return;
+  /** The second step with `body` (a code or a recovery code typed in `field`). */
+  const secondStep = async (path, body, field, msg) => {
     try {
-      await api("POST", "/api/session/otp", { challenge, code });
+      await api("POST", path, { challenge, ...body });
       location.assign("account.html");
     } catch (err) {
       if (err.code === "challenge_expired") {
@@ -127,9 +140,17 @@ function signInPage() {
         say(msg, err.message);
         showLostForm(true);
       } else {
-        fieldError(form.code, msg, err.message);
+        fieldError(field, msg, err.message);
       }
     }
+  };
+  onSubmit($("#otp-form"), async (form, msg) => {
+    const code = typedCode(form.code, msg);
+    if (code !== null) await secondStep("/api/session/otp", { code }, form.code, msg);
+  });
+  onSubmit(codeForm, async (form, msg) => {
+    const code = typedRecoveryCode(form.recovery_code, msg);
+    if (code !== null) await secondStep("/api/session/recovery-code", { recovery_code: code }, form.recovery_code, msg);
   });
 
   $("#otp-back").addEventListener("click", () => {
@@ -181,6 +202,8 @@ const EVENT_LABELS = {
   recovery_phone_mismatch: "Recovery: a phone number that is not the one on file was typed",
   otp_suspended: "Two-step verification suspended by the lost-keychain recovery",
   admin_reset: "Two-step verification reset by support",
+  recovery_code_used: "A recovery code was used instead of a verification code",
+  recovery_codes_regenerated: "New recovery codes were made (the old ones stopped working)",
 };
 
 /** Readable text of one security event. */
@@ -205,6 +228,8 @@ function renderAccount(account) {
   $("#otp-suspended").hidden = status !== "suspended";
   $("#otp-off").hidden = status === "active";
   $("#deactivate-form").hidden = status !== "active";
+  $("#regenerate-form").hidden = status !== "active";
+  renderCodesLeft(account.otp.recovery_codes_left);
 
   const list = $("#events");
   list.replaceChildren(
@@ -225,6 +250,8 @@ function accountPage() {
   const dialog = $("#otp-dialog");
   const activateForm = $("#activate-form");
   const activateMsg = $(".msg", activateForm);
+  const showCodes = wireCodesDialog();
+  const email = () => $("#account-email").textContent;
   let setup = null;
 
   const refresh = async () => {
@@ -348,10 +375,11 @@ function accountPage() {
           "enter its current code. Nothing was sent: this setup is still valid.");
     }
     try {
-      await api("POST", "/api/otp/activate", { password: form.password.value, code });
+      const result = await api("POST", "/api/otp/activate", { password: form.password.value, code });
       dialog.close();
-      say(pageMsg, "Two-step verification is on. You will be asked for a code when you sign in.", "ok");
       await refresh();
+      await showCodes(result.recovery_codes, email());
+      say(pageMsg, "Two-step verification is on. You will be asked for a code when you sign in.", "ok");
     } catch (err) {
       if (err.code === "activation_failed") {
         burned(`${err.message} Press Start again for a new key.`);
@@ -371,6 +399,22 @@ function accountPage() {
       form.reset();
       say(pageMsg, "Two-step verification is off.", "ok");
       await refresh();
+    } catch (err) {
+      const field = err.code === "invalid_credentials" ? form.password : form.code;
+      fieldError(field, msg, err.message);
+    }
+  });
+
+  onSubmit($("#regenerate-form"), async (form, msg) => {
+    if (!form.password.value) return fieldError(form.password, msg, "Enter your password.");
+    const code = typedCode(form.code, msg);
+    if (code === null) return;
+    try {
+      const result = await api("POST", "/api/otp/recovery-codes", { password: form.password.value, code });
+      form.reset();
+      await refresh();
+      await showCodes(result.recovery_codes, email());
+      say(msg, "New recovery codes made: the old ones no longer work.", "ok");
     } catch (err) {
       const field = err.code === "invalid_credentials" ? form.password : form.code;
       fieldError(field, msg, err.message);

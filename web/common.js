@@ -29,7 +29,7 @@ export class ApiError extends Error {
 }
 
 /** The server's messages are sentence fragments ("the code is wrong"): make a sentence. */
-const sentence = (text) => {
+export const sentence = (text) => {
   const t = text.trim();
   if (!t) return t;
   return t.charAt(0).toUpperCase() + t.slice(1) + (/[.!?]$/.test(t) ? "" : ".");
@@ -112,7 +112,7 @@ export function typedCode(field, region, digits = 6) {
   if (!wasm) return field.value.replaceAll(" ", "");
   const result = wasm.normaliseCode(field.value, digits);
   if (result.ok) return result.code;
-  fieldError(field, region, result.message.charAt(0).toUpperCase() + result.message.slice(1) + ".");
+  fieldError(field, region, sentence(result.message));
   return null;
 }
 

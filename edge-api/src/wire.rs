@@ -5,6 +5,7 @@
 //! `invalid_field` rather than a silently ignored value.
 
 use otp_core::flows::{AccountView, AuditEvent, OtpStatus, RecoveryView, SetupView};
+use otp_core::recovery_code::RecoveryCode;
 use serde::{Deserialize, Serialize};
 
 /// `POST /api/accounts`.
@@ -40,6 +41,16 @@ pub struct OtpStepBody {
     pub code: String,
 }
 
+/// `POST /api/session/recovery-code`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecoveryCodeStepBody {
+    /// Challenge from the password step.
+    pub challenge: String,
+    /// One recovery code as typed (case, spaces and dashes do not matter).
+    pub recovery_code: String,
+}
+
 /// `PUT /api/account/phone`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -48,7 +59,7 @@ pub struct PhoneBody {
     pub phone: String,
 }
 
-/// `POST /api/otp/activate` and `/api/otp/deactivate`.
+/// `POST /api/otp/activate`, `/api/otp/deactivate` and `/api/otp/recovery-codes`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordCodeBody {
@@ -197,6 +208,27 @@ pub struct OtpRequired {
     pub challenge: String,
 }
 
+/// `200` of `POST /api/otp/activate` (`status: "active"`) and of
+/// `POST /api/otp/recovery-codes` (no status): the recovery codes, shown this once.
+#[derive(Debug, Serialize)]
+pub struct RecoveryCodes {
+    /// `active` after activation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<&'static str>,
+    /// Ten codes in their printed form (`XXXX-XXXX-XXXX`).
+    pub recovery_codes: Vec<String>,
+}
+
+impl RecoveryCodes {
+    /// The answer for `codes`, with `status` when given.
+    pub fn new(status: Option<&'static str>, codes: &[RecoveryCode]) -> Self {
+        RecoveryCodes {
+            status,
+            recovery_codes: codes.iter().map(RecoveryCode::grouped).collect(),
+        }
+    }
+}
+
 /// `GET /api/time`.
 #[derive(Debug, Serialize)]
 pub struct Time {
@@ -218,6 +250,8 @@ pub struct Otp {
     pub status: OtpStatus,
     /// Unix ms of activation, or null.
     pub activated_at: Option<u64>,
+    /// Unused recovery codes while active (0 when none were made), otherwise null.
+    pub recovery_codes_left: Option<usize>,
 }
 
 /// One security event.
@@ -283,6 +317,7 @@ impl From<AccountView> for Account {
             otp: Otp {
                 status: v.otp.status,
                 activated_at: v.otp.activated_ms,
+                recovery_codes_left: v.otp.recovery_codes_left,
             },
             recent_events: v.recent_events.iter().map(Event::from).collect(),
         }

@@ -176,6 +176,10 @@ pub(crate) enum OtpState {
         activated_ms: u64,
         /// Last accepted time step: codes at or below it are refused.
         last_step: u64,
+        /// The recovery codes ([`crate::recovery_code`]); `None` for OTP activated
+        /// before recovery codes existed. They live and die with the active state, so
+        /// deactivation, suspension and a support reset end them.
+        recovery_codes: Option<crate::recovery_code::CodeSet>,
     },
     /// Temporarily disabled by recovery or support.
     Suspended {
@@ -293,11 +297,15 @@ pub enum AuditKind {
     OtpSuspended,
     /// Support reset OTP.
     AdminReset,
+    /// A recovery code signed in instead of a TOTP code.
+    RecoveryCodeUsed,
+    /// A fresh set of recovery codes replaced the old one.
+    RecoveryCodesRegenerated,
     /// A name written by another release.
     Other(String),
 }
 
-const KINDS: [AuditKind; 15] = [
+const KINDS: [AuditKind; 17] = [
     AuditKind::AccountCreated,
     AuditKind::PhoneChanged,
     AuditKind::OtpSetup,
@@ -313,6 +321,8 @@ const KINDS: [AuditKind; 15] = [
     AuditKind::RecoveryPhoneMismatch,
     AuditKind::OtpSuspended,
     AuditKind::AdminReset,
+    AuditKind::RecoveryCodeUsed,
+    AuditKind::RecoveryCodesRegenerated,
 ];
 
 impl AuditKind {
@@ -334,6 +344,8 @@ impl AuditKind {
             AuditKind::RecoveryPhoneMismatch => "recovery_phone_mismatch",
             AuditKind::OtpSuspended => "otp_suspended",
             AuditKind::AdminReset => "admin_reset",
+            AuditKind::RecoveryCodeUsed => "recovery_code_used",
+            AuditKind::RecoveryCodesRegenerated => "recovery_codes_regenerated",
             AuditKind::Other(name) => name,
         }
     }

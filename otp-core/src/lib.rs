@@ -9,6 +9,7 @@
 //!   window T−1..T+1 and replay refusal.
 //! - [`secret`] — shared secrets: generation size, lenient Base32 input, canonical output.
 //! - [`code`] — normalisation of what a person typed.
+//! - [`recovery_code`] — recovery codes: their shape, normalisation and (server) hashes.
 //! - [`uri`] — `otpauth://totp/…` URIs per the Key Uri Format.
 //! - [`drift`] — clock offset between a device and the server, time left in a step.
 //!
@@ -30,6 +31,7 @@
 
 pub mod code;
 pub mod drift;
+pub mod recovery_code;
 pub mod secret;
 pub mod totp;
 #[cfg(feature = "otpauth")]

@@ -110,7 +110,10 @@ fn a_v1_challenge_signs_in_once_and_the_account_migrates() {
         .get(&records::account_key(&id))
         .unwrap()
         .unwrap();
-    assert_eq!(records::version_of(&stored).unwrap(), records::VERSION);
+    assert_eq!(
+        records::version_of(&stored).unwrap(),
+        records::ACCOUNT_VERSION
+    );
     // The same code again, and the same v1 challenge again, are refused.
     assert!(matches!(
         svc.sign_in_otp(&challenge, &code),

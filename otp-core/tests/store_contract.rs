@@ -147,9 +147,10 @@ fn each_account_action_is_one_conditional_write() {
         store.conditional_writes() - before
     };
     assert_eq!(
-        swaps(&|| svc
-            .activate_otp(&id, PASSWORD, &code_for(&key, world.unix()))
-            .unwrap()),
+        swaps(&|| {
+            svc.activate_otp(&id, PASSWORD, &code_for(&key, world.unix()))
+                .unwrap();
+        }),
         1,
         "activation"
     );
@@ -388,7 +389,7 @@ fn recovery_links_end_with_the_state_they_were_issued_for() {
             "activate" => {
                 let key = svc.setup_otp(&id).unwrap().shared_key;
                 svc.activate_otp(&id, PASSWORD, &code_for(&key, world.unix()))
-                    .unwrap()
+                    .unwrap();
             }
             _ => {}
         }

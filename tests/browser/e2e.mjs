@@ -10,7 +10,9 @@
 //
 //  1. desktop: register → phone → OTP setting (QR decoded with zbarimg) → local refusal
 //     of a wrong code → Activate with an oathtool code → sign out → sign in with a code →
-//     Deactivate with a code of a later time step (a used step is refused);
+//     Deactivate with a code of a later time step (a used step is refused); on the way,
+//     the recovery codes shown on activation (downloaded as .txt, kept before going on),
+//     a sign-in with one of them, and its refusal the second time;
 //  2. 360 px phone with the device clock 90 s ahead: the drift warning shows, a code from
 //     an authenticator following that clock is stopped locally, the pending key survives
 //     (GET /api/account still says "pending") and a correct code then activates it.
@@ -20,6 +22,7 @@
 // harness.mjs.
 
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   PASSWORD, PERIOD, SHOTS, WAIT_MS, browser, check, checkFields, freshCode, oathtool, openSetup, otpStatus,
@@ -28,11 +31,18 @@ import {
 
 // ------------------------------------------------------------------ flows
 
+async function signOut(page, base) {
+  await page.click("#sign-out");
+  await page.waitForURL(/\/index\.html$/, { timeout: WAIT_MS });
+  assert.equal((await page.request.get(`${base}/api/account`)).status(), 401);
+}
+
 async function desktopFlow(base) {
   const { page, errors } = await browser({ viewport: { width: 1280, height: 900 } });
   const email = `desk-${Date.now()}@example.com`;
   let key;
   let lastStep;
+  let shown = [];
 
   await check("sign-in page loads with labelled fields", async () => {
     await page.goto(`${base}/`);
@@ -94,12 +104,62 @@ async function desktopFlow(base) {
     assert.equal(await page.locator("#otp-dialog[open]").count(), 0);
     assert.equal(await otpStatus(page, base), "active");
     await waitText(page, "#events", /turned on/);
-    await shot(page, "06-otp-active");
   });
-  await check("sign out", async () => {
-    await page.click("#sign-out");
-    await page.waitForURL(/\/index\.html$/, { timeout: WAIT_MS });
-    assert.equal((await page.request.get(`${base}/api/account`)).status(), 401);
+  await check("the recovery codes are shown once, downloaded and kept", async () => {
+    await page.waitForSelector("#codes-dialog[open]", { timeout: WAIT_MS });
+    shown = await page.locator("#codes-list li").allTextContents();
+    assert.equal(shown.length, 10);
+    assert.equal(new Set(shown).size, 10);
+    for (const code of shown) assert.match(code, /^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$/);
+    await shot(page, "06-recovery-codes");
+    // Not skipped by mistake: Continue waits for the tick, Escape keeps the dialog.
+    assert.ok(await page.locator("#codes-done").isDisabled());
+    await page.keyboard.press("Escape");
+    assert.equal(await page.locator("#codes-dialog[open]").count(), 1);
+    await waitText(page, "#codes-dialog .msg", /Save the codes first/);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#codes-download")]);
+    assert.equal(download.suggestedFilename(), "otp-edge-recovery-codes.txt");
+    const file = readFileSync(await download.path(), "utf8");
+    assert.ok(file.includes(email), file);
+    assert.deepEqual(file.match(/[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}/g), shown);
+    await page.check("#codes-kept");
+    await page.click("#codes-done");
+    assert.equal(await page.locator("#codes-dialog[open]").count(), 0);
+    assert.equal(await page.locator("#codes-list li").count(), 0, "codes leave the page");
+    await waitText(page, "#recovery-codes-left", /^10 of 10 recovery codes left\.$/);
+    await shot(page, "07-otp-active");
+  });
+  await check("sign out", () => signOut(page, base));
+  await check("sign in with a recovery code from the downloaded file", async () => {
+    await ready(page);
+    await page.fill("#sign-in-email", email);
+    await page.fill("#sign-in-password", PASSWORD);
+    await page.click("#sign-in-form button[type=submit]");
+    await page.waitForSelector("#otp-step:not([hidden])", { timeout: WAIT_MS });
+    await page.click("#use-recovery-code");
+    await page.fill("#recovery-code", "0000-1111-2222");
+    await page.click("#recovery-code-form button[type=submit]");
+    await waitText(page, "#recovery-code-form .msg", /without I, L and O/);
+    await page.fill("#recovery-code", shown[3].toLowerCase().replaceAll("-", " "));
+    await shot(page, "08-sign-in-recovery-code");
+    await page.click("#recovery-code-form button[type=submit]");
+    await page.waitForURL(/\/account\.html$/, { timeout: WAIT_MS });
+    await ready(page);
+    await waitText(page, "#recovery-codes-left", /^9 of 10 recovery codes left\.$/);
+    await waitText(page, "#events", /recovery code was used/);
+  });
+  await check("a used recovery code is refused", async () => {
+    await signOut(page, base);
+    await ready(page);
+    await page.fill("#sign-in-email", email);
+    await page.fill("#sign-in-password", PASSWORD);
+    await page.click("#sign-in-form button[type=submit]");
+    await page.click("#use-recovery-code");
+    await page.fill("#recovery-code", shown[3]);
+    await page.click("#recovery-code-form button[type=submit]");
+    await waitText(page, "#recovery-code-form .msg", /wrong or was already used/);
+    assert.equal(await page.getAttribute("#recovery-code", "aria-invalid"), "true");
+    await page.goto(`${base}/`);
   });
   await check("sign in asks for a code and accepts a fresh one", async () => {
     await ready(page);
@@ -108,7 +168,7 @@ async function desktopFlow(base) {
     await page.click("#sign-in-form button[type=submit]");
     await page.waitForSelector("#otp-step:not([hidden]) #otp-code", { timeout: WAIT_MS });
     await waitText(page, "#otp-countdown", /changes in \d+ s/);
-    await shot(page, "07-sign-in-otp-step");
+    await shot(page, "09-sign-in-otp-step");
     const fresh = await freshCode(key, lastStep);
     lastStep = fresh.step;
     await page.fill("#otp-code", `${fresh.code.slice(0, 3)} ${fresh.code.slice(3)}`);
@@ -119,14 +179,14 @@ async function desktopFlow(base) {
   });
   await check("Deactivate with a code of a later step", async () => {
     await page.fill("#deactivate-password", PASSWORD);
-    await shot(page, "08-deactivate-form");
+    await shot(page, "10a-deactivate-form");
     const fresh = await freshCode(key, lastStep);
     await page.fill("#deactivate-code", fresh.code);
     await page.click("#deactivate-form button[type=submit]");
     await waitText(page, "#otp-status", /^Off$/);
     assert.equal(await otpStatus(page, base), "disabled");
     await waitText(page, "#events", /turned off/);
-    await shot(page, "09-otp-off");
+    await shot(page, "10b-otp-off");
   });
   await check("no script errors on the pages", async () => assert.deepEqual(errors, []));
 }

@@ -420,24 +420,35 @@ pub fn check_development_outbox(host: &dyn Serves) {
     let (_, mut c) = register_active(host, email, "a long enough password", "+12025550143");
     let r = c.send("POST", "/api/recovery", serde_json::json!({"email": email}));
     assert_eq!(r.status, 202, "{:?}", r.json);
+    wait_for_outbox(host, "a recovery e-mail", |value| {
+        value["kind"] == "email"
+            && value["to"] == email
+            && value["body"]
+                .as_str()
+                .is_some_and(|b| b.contains("/recovery.html#"))
+    });
+}
+
+/// The first message in the development outbox (`GET /_dev/outbox`) for which `found`
+/// holds, waited for up to 10 s; panics naming `what` when none comes.
+pub fn wait_for_outbox(host: &dyn Serves, what: &str, found: impl Fn(&Value) -> bool) -> Value {
+    let mut c = host.client();
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {
         let listing = c.send("GET", "/_dev/outbox", Value::Null);
         assert_eq!(listing.status, 200);
-        let found = listing.json.as_array().into_iter().flatten().any(|entry| {
-            let value = &entry["value"];
-            value["kind"] == "email"
-                && value["to"] == email
-                && value["body"]
-                    .as_str()
-                    .is_some_and(|b| b.contains("/recovery.html#"))
-        });
-        if found {
-            return;
+        let hit = listing
+            .json
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|entry| found(&entry["value"]));
+        if let Some(entry) = hit {
+            return entry["value"].clone();
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "no recovery e-mail in the outbox: {}",
+            "no {what} in the outbox: {}",
             listing.json
         );
         std::thread::sleep(Duration::from_millis(100));
@@ -453,6 +464,17 @@ pub fn register_active(
     password: &str,
     phone: &str,
 ) -> (String, Client) {
+    let (key, client, _) = register_active_with_codes(host, email, password, phone);
+    (key, client)
+}
+
+/// [`register_active`], also returning the recovery codes the activation answered.
+pub fn register_active_with_codes(
+    host: &dyn Serves,
+    email: &str,
+    password: &str,
+    phone: &str,
+) -> (String, Client, Vec<String>) {
     let mut c = host.client();
     let body = serde_json::json!({"email": email, "password": password, "phone": phone});
     assert_eq!(c.send("POST", "/api/accounts", body).status, 201);
@@ -474,7 +496,13 @@ pub fn register_active(
         serde_json::json!({"password": password, "code": code}),
     );
     assert_eq!(r.json["status"], "active", "{:?}", r.json);
-    (key, c)
+    let codes = r.json["recovery_codes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c.as_str().map(str::to_owned))
+        .collect();
+    (key, c, codes)
 }
 
 /// Unix seconds now.

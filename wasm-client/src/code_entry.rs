@@ -1,7 +1,9 @@
-//! Code entry: what a person typed, normalised by `otp_core::code::normalise`.
+//! Code entry: what a person typed, normalised by `otp_core::code::normalise` (TOTP
+//! codes) and `otp_core::recovery_code::normalise` (recovery codes).
 
 use crate::js::{object, whole_number};
 use otp_core::code::{self, CodeError};
+use otp_core::recovery_code;
 use wasm_bindgen::prelude::*;
 
 /// Message returned when `digits` itself is unusable (not a whole number 1..=255).
@@ -47,6 +49,33 @@ pub fn normalise_code_js(
                 ("message", JsValue::from_str(&message)),
             ])
         }
+    }
+}
+
+/// JavaScript `normaliseRecoveryCode(input: string): NormalisedRecoveryCode`.
+///
+/// Follows `otp_core::recovery_code::normalise`: `{ok: true, code}` with the code in
+/// its printed form (`XXXX-XXXX-XXXX`), or `{ok: false, reason, message}` where `reason`
+/// is `"empty"`, `"not_in_alphabet"` or `"wrong_length"`. A non-string `input` counts
+/// as empty. Never throws.
+#[wasm_bindgen(
+    js_name = normaliseRecoveryCode,
+    unchecked_return_type = "NormalisedRecoveryCode"
+)]
+pub fn normalise_recovery_code_js(
+    #[wasm_bindgen(unchecked_param_type = "string")] input: JsValue,
+) -> JsValue {
+    let input = input.as_string().unwrap_or_default();
+    match recovery_code::normalise(&input) {
+        Ok(code) => object(&[
+            ("ok", JsValue::TRUE),
+            ("code", JsValue::from_str(&code.grouped())),
+        ]),
+        Err(err) => object(&[
+            ("ok", JsValue::FALSE),
+            ("reason", JsValue::from_str(err.code())),
+            ("message", JsValue::from_str(&err.to_string())),
+        ]),
     }
 }
 

@@ -10,6 +10,11 @@ export type NormalisedCode =
   | { ok: true; code: string }
   | { ok: false; reason: "empty" | "not_digits" | "wrong_length"; message: string };
 
+/** Result of `normaliseRecoveryCode`: the code in its printed form, or why it was refused. */
+export type NormalisedRecoveryCode =
+  | { ok: true; code: string }
+  | { ok: false; reason: "empty" | "not_in_alphabet" | "wrong_length"; message: string };
+
 /** One `GET /api/time` round trip, all in Unix milliseconds on the device clock. */
 export interface TimeSample {
   /** Device clock when the request was sent. */

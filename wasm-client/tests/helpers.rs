@@ -1,5 +1,5 @@
-//! The clock, countdown, key-grouping and QR exports in the browser, compared with
-//! otp-core, plus inputs no caller should send (NaN, huge numbers, wrong types).
+//! The clock, countdown, key-grouping, recovery-code and QR exports in the browser,
+//! compared with otp-core, plus inputs no caller should send (NaN, huge numbers, wrong types).
 
 mod common;
 
@@ -11,6 +11,7 @@ use otp_core::totp::TotpParams;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 use wasm_client::clock::{drift_warning_js, estimate_clock_offset_js};
+use wasm_client::code_entry::normalise_recovery_code_js;
 use wasm_client::countdown::seconds_left_js;
 use wasm_client::key::group_key_js;
 use wasm_client::qr::{MAX_INPUT_BYTES, render_qr_svg_js};
@@ -173,4 +174,31 @@ fn qr_refuses_garbage_with_an_error() {
     assert!(svg.contains("aria-label=\"Scan me\""));
     let svg = render_qr_svg_js(js("hello"), JsValue::from_f64(1.0)).unwrap();
     assert!(svg.contains(wasm_client::qr::DEFAULT_LABEL));
+}
+
+#[wasm_bindgen_test]
+fn recovery_codes_are_normalised_as_otp_core_does() {
+    for input in [
+        "7kqm 3xrt a9pw",
+        "7KQM-3XRT-A9PW",
+        "",
+        "0KQM-3XRT-A9PW",
+        "7KQM-3XRT",
+    ] {
+        let result = normalise_recovery_code_js(js(input));
+        match otp_core::recovery_code::normalise(input) {
+            Ok(code) => {
+                assert_eq!(prop(&result, "ok").as_bool(), Some(true), "{input:?}");
+                assert_eq!(prop_str(&result, "code"), code.grouped());
+                assert_eq!(code.grouped(), "7KQM-3XRT-A9PW");
+            }
+            Err(err) => {
+                assert_eq!(prop(&result, "ok").as_bool(), Some(false), "{input:?}");
+                assert_eq!(prop_str(&result, "reason"), err.code());
+                assert_eq!(prop_str(&result, "message"), err.to_string());
+            }
+        }
+    }
+    let not_a_string = normalise_recovery_code_js(JsValue::from_f64(7.0));
+    assert_eq!(prop_str(&not_a_string, "reason"), "empty");
 }

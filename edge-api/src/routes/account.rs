@@ -89,6 +89,18 @@ pub(super) fn sign_in_otp(
     })
 }
 
+pub(super) fn sign_in_recovery_code(
+    req: &ApiRequest,
+    platform: &Platform,
+    _: &Params,
+) -> Result<ApiResponse, ApiError> {
+    let body: wire::RecoveryCodeStepBody = req.json()?;
+    with_service(req, platform, |svc| {
+        let token = svc.sign_in_recovery_code(&body.challenge, &body.recovery_code)?;
+        Ok(signed_in_response(&token))
+    })
+}
+
 pub(super) fn sign_out(
     req: &ApiRequest,
     platform: &Platform,
@@ -144,8 +156,26 @@ pub(super) fn activate(
 ) -> Result<ApiResponse, ApiError> {
     let body: wire::PasswordCodeBody = req.json()?;
     with_account(req, platform, |svc, id| {
-        svc.activate_otp(id, &body.password, &body.code)?;
-        Ok(ApiResponse::json(200, &wire::Status { status: "active" }))
+        let codes = svc.activate_otp(id, &body.password, &body.code)?;
+        Ok(ApiResponse::json(
+            200,
+            &wire::RecoveryCodes::new(Some("active"), &codes),
+        ))
+    })
+}
+
+pub(super) fn regenerate_codes(
+    req: &ApiRequest,
+    platform: &Platform,
+    _: &Params,
+) -> Result<ApiResponse, ApiError> {
+    let body: wire::PasswordCodeBody = req.json()?;
+    with_account(req, platform, |svc, id| {
+        let codes = svc.regenerate_recovery_codes(id, &body.password, &body.code)?;
+        Ok(ApiResponse::json(
+            200,
+            &wire::RecoveryCodes::new(None, &codes),
+        ))
     })
 }
 

@@ -39,6 +39,11 @@ const ROUTES: &[(&str, &str, Handler)] = &[
         "/api/session/otp",
         Handler::Sync(account::sign_in_otp),
     ),
+    (
+        "POST",
+        "/api/session/recovery-code",
+        Handler::Sync(account::sign_in_recovery_code),
+    ),
     ("GET", "/api/account", Handler::Sync(account::account)),
     (
         "PUT",
@@ -55,6 +60,11 @@ const ROUTES: &[(&str, &str, Handler)] = &[
         "POST",
         "/api/otp/deactivate",
         Handler::Sync(account::deactivate),
+    ),
+    (
+        "POST",
+        "/api/otp/recovery-codes",
+        Handler::Sync(account::regenerate_codes),
     ),
     ("POST", "/api/recovery", Handler::Sync(recovery::request)),
     ("GET", "/api/recovery/{}", Handler::Sync(recovery::view)),

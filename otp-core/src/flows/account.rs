@@ -15,6 +15,8 @@ pub struct OtpView {
     pub status: OtpStatus,
     /// Unix ms of activation, when active.
     pub activated_ms: Option<u64>,
+    /// Unused recovery codes, when active (0 when none were ever made).
+    pub recovery_codes_left: Option<usize>,
 }
 
 /// What the account page shows (`GET /api/account`).
@@ -134,9 +136,16 @@ impl Service<'_> {
         let account = self
             .load_account(account_id)?
             .ok_or(FlowError::NotSignedIn)?;
-        let activated_ms = match account.otp {
-            OtpState::Active { activated_ms, .. } => Some(activated_ms),
-            _ => None,
+        let (activated_ms, recovery_codes_left) = match &account.otp {
+            OtpState::Active {
+                activated_ms,
+                recovery_codes,
+                ..
+            } => (
+                Some(*activated_ms),
+                Some(recovery_codes.as_ref().map_or(0, |set| set.left())),
+            ),
+            _ => (None, None),
         };
         let mut recent_events = account.audit_events();
         recent_events.truncate(RECENT_EVENTS);
@@ -146,6 +155,7 @@ impl Service<'_> {
             otp: OtpView {
                 status: account.otp.status(),
                 activated_ms,
+                recovery_codes_left,
             },
             recent_events,
         })

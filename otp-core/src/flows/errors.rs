@@ -6,6 +6,7 @@ use crate::code::CodeError;
 use crate::config::ConfigError;
 use crate::password::PasswordError;
 use crate::ports::{RngError, StoreError};
+use crate::recovery_code::{CodeSetError, RecoveryCodeError};
 use crate::seal::SealError;
 
 /// The class of an error, which edge-api maps to an HTTP status.
@@ -58,6 +59,9 @@ pub enum InternalError {
     /// Password hashing failed.
     #[error("password hashing failed")]
     PasswordHash,
+    /// Recovery code hashing failed.
+    #[error("recovery code hashing failed")]
+    RecoveryCodeHash,
 }
 
 /// Every way a flow can refuse.
@@ -84,6 +88,17 @@ pub enum FlowError {
     /// The code is not well formed.
     #[error("{0}")]
     MalformedCode(CodeError),
+    /// The recovery code is not well formed.
+    #[error("{0}")]
+    MalformedRecoveryCode(RecoveryCodeError),
+    /// The recovery code is well formed but not one of the account's unused codes.
+    #[error("this recovery code is wrong or was already used; each code works once")]
+    WrongRecoveryCode,
+    /// The account has no recovery codes left (or never made a set).
+    #[error(
+        "this account has no unused recovery codes; use the code from your authenticator app or \"I lost my OTP keychain\""
+    )]
+    NoRecoveryCodes,
     /// The sign-in challenge is unknown, expired or spent.
     #[error("this sign-in has expired; sign in again with your password")]
     ChallengeExpired,
@@ -192,6 +207,14 @@ impl From<ConfigError> for FlowError {
         FlowError::Internal(e.into())
     }
 }
+impl From<CodeSetError> for FlowError {
+    fn from(e: CodeSetError) -> Self {
+        match e {
+            CodeSetError::Rng(r) => r.into(),
+            CodeSetError::Kdf => InternalError::RecoveryCodeHash.into(),
+        }
+    }
+}
 impl From<PasswordError> for FlowError {
     fn from(e: PasswordError) -> Self {
         match e {
@@ -213,6 +236,9 @@ impl FlowError {
             FlowError::InvalidCredentials => "invalid_credentials",
             FlowError::InvalidCode | FlowError::WrongSmsCode => "invalid_code",
             FlowError::MalformedCode(_) => "malformed_code",
+            FlowError::MalformedRecoveryCode(_) => "malformed_recovery_code",
+            FlowError::WrongRecoveryCode => "invalid_recovery_code",
+            FlowError::NoRecoveryCodes => "no_recovery_codes",
             FlowError::ChallengeExpired => "challenge_expired",
             FlowError::NotSignedIn => "not_signed_in",
             FlowError::InvalidPhone => "invalid_phone",
@@ -245,6 +271,7 @@ impl FlowError {
             | FlowError::WeakPassword
             | FlowError::PasswordTooLong
             | FlowError::MalformedCode(_)
+            | FlowError::MalformedRecoveryCode(_)
             | FlowError::InvalidPhone
             | FlowError::ActivationFailed(_)
             | FlowError::PhoneMismatch
@@ -258,6 +285,7 @@ impl FlowError {
             FlowError::InvalidCredentials
             | FlowError::InvalidCode
             | FlowError::WrongSmsCode
+            | FlowError::WrongRecoveryCode
             | FlowError::ChallengeExpired
             | FlowError::NotSignedIn => ErrorKind::Unauthorized,
             FlowError::PhoneRequired
@@ -266,6 +294,7 @@ impl FlowError {
             | FlowError::OtpNotActive
             | FlowError::NoPhoneOnFile
             | FlowError::SmsCodeRequired
+            | FlowError::NoRecoveryCodes
             | FlowError::Busy => ErrorKind::Conflict,
             FlowError::TooManyAttempts { .. } | FlowError::LockedOut => ErrorKind::TooManyRequests,
             FlowError::Internal(_) => ErrorKind::Internal,

@@ -2,7 +2,8 @@
 //! themselves — registration, phone, setup, activation with the right code, the
 //! password step — except that the argon2id hash is computed once by the caller and the
 //! password step is taken as passed, so thousands of sign-ins can be prepared in
-//! seconds. Never compiled into the component.
+//! seconds. Prepared accounts have no recovery codes (ten argon2id hashes each would
+//! dominate the preparation). Never compiled into the component.
 
 use super::{FlowError, Service, SignIn};
 use crate::identity::{Email, Phone};
@@ -34,7 +35,7 @@ impl Service<'_> {
         let code =
             crate::code::normalise(&code, setup.params.digits).map_err(FlowError::MalformedCode)?;
         let account = self.load_account(&id)?.ok_or(FlowError::NotSignedIn)?;
-        self.activate_checked(&account, true, &code)?;
+        self.activate_checked(&account, true, &code, false)?;
         match self.passed_password(&id)? {
             SignIn::OtpRequired(challenge) => Ok((challenge.to_client(), secret)),
             SignIn::SignedIn(_) => Err(FlowError::OtpNotActive),

@@ -63,6 +63,7 @@ mod legacy;
 mod limits;
 mod otp;
 mod recovery;
+mod recovery_codes;
 mod session;
 
 pub use crate::account::{AuditEvent, AuditKind, OtpStatus};
@@ -129,8 +130,8 @@ impl Service<'_> {
     /// audit log and recovery e-mail window).
     fn decode_account(&self, bytes: &[u8]) -> Result<Loaded, FlowError> {
         match records::version_of(bytes)? {
-            records::VERSION => {
-                let record: AccountRecord = records::decode(bytes, records::VERSION)?;
+            v @ (records::VERSION | records::ACCOUNT_VERSION) => {
+                let record: AccountRecord = records::decode(bytes, v)?;
                 let (rev, ops) = (record.rev, record.ops.clone());
                 Ok(Loaded {
                     account: record.to_domain()?,

@@ -5,6 +5,7 @@ use crate::account::OtpState;
 use crate::code;
 use crate::config::PENDING_TTL_MS;
 use crate::password;
+use crate::recovery_code::RecoveryCode;
 use crate::seal::SealPurpose;
 use crate::secret::{GENERATED_LEN, SharedSecret};
 use crate::totp::{self, TotpParams};
@@ -75,13 +76,15 @@ impl Service<'_> {
     /// Any failure but a malformed code discards the pending secret
     /// (`ActivationFailed`) and leaves OTP `disabled`, or `suspended` again when the
     /// setup followed a suspension; the matched step is recorded so the same code cannot
-    /// be used again for sign-in.
+    /// be used again for sign-in. On success the account gets its first set of
+    /// recovery codes ([`crate::recovery_code`]): returned here, the only time they are
+    /// shown.
     pub fn activate_otp(
         &self,
         account_id: &str,
         password_input: &str,
         code_input: &str,
-    ) -> Result<(), FlowError> {
+    ) -> Result<Vec<RecoveryCode>, FlowError> {
         let account = self
             .load_account(account_id)?
             .ok_or(FlowError::NotSignedIn)?;
@@ -96,20 +99,23 @@ impl Service<'_> {
         let failures = self.password_gate(account.email.as_str())?;
         let password_ok = password::verify(password_input, &account.password_phc);
         self.password_outcome(failures, password_ok)?;
-        self.activate_checked(&account, password_ok, &code)
+        self.activate_checked(&account, password_ok, &code, true)
     }
 
     /// Activation once the password was checked (`password_ok`), with a well-formed
-    /// code: one write.
+    /// code: one write. `make_codes` false activates without recovery codes (prepared
+    /// benchmark accounts only).
     pub(super) fn activate_checked(
         &self,
         account: &crate::account::Account,
         password_ok: bool,
         code: &crate::code::Code,
-    ) -> Result<(), FlowError> {
+        make_codes: bool,
+    ) -> Result<Vec<RecoveryCode>, FlowError> {
         let account_id = account.id.as_str();
         let now_ms = self.now_ms();
         let mut lock_notice = None;
+        let mut fresh = None;
         let result = self.update_account(account_id, |account| {
             lock_notice = None;
             self.code_gate(account)?;
@@ -148,16 +154,21 @@ impl Service<'_> {
                 .map_err(|_| crate::seal::SealError::Malformed)?;
             match totp::verify(params, &secret, code, now_ms / 1000, None) {
                 Ok(matched) => {
+                    let (codes, set) = match make_codes {
+                        true => self.fresh_codes(&mut fresh)?,
+                        false => (Vec::new(), None),
+                    };
                     account.otp = OtpState::Active {
                         sealed: sealed.clone(),
                         params: *params,
                         activated_ms: now_ms,
                         last_step: matched.step,
+                        recovery_codes: set,
                     };
                     Self::code_succeeded(account);
                     account.end_links();
                     self.event(account, AuditKind::OtpActivated);
-                    Ok(())
+                    Ok(codes)
                 }
                 Err(_) => {
                     account.otp = discarded;

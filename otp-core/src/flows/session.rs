@@ -23,7 +23,7 @@ pub enum SignIn {
 
 impl Service<'_> {
     /// Inside an account update: a new session and its audit event.
-    fn open_session(&self, account: &mut Account, token: &AccountToken) {
+    pub(super) fn open_session(&self, account: &mut Account, token: &AccountToken) {
         let now = self.now_ms();
         account.add_session(Session {
             hash: token.hash_hex(),
@@ -102,15 +102,7 @@ impl Service<'_> {
         let mut lock_notice = None;
         let outcome = self.update_account(&named.account_id, |account| {
             lock_notice = None;
-            named.take_in(account);
-            let index = named
-                .challenge(account)
-                .ok_or(FlowError::ChallengeExpired)?;
-            let spent = &account.challenges[index];
-            if spent.failures >= CHALLENGE_MAX_FAILURES || spent.expires_ms <= self.now_ms() {
-                account.challenges.remove(index);
-                return Err(FlowError::ChallengeExpired);
-            }
+            let index = self.live_challenge(account, &named)?;
             match self.consume_code(account, code_input, &mut lock_notice) {
                 Ok(()) => {
                     account.challenges.remove(index);
@@ -133,6 +125,28 @@ impl Service<'_> {
             Err(FlowError::NotSignedIn) => Err(FlowError::ChallengeExpired),
             Err(other) => Err(other),
         }
+    }
+
+    /// Inside an account update: the index of the pending challenge `named` (a v1
+    /// challenge taken in first). One that expired or was spent by
+    /// [`CHALLENGE_MAX_FAILURES`] wrong codes is removed and refused.
+    ///
+    /// Errors: `ChallengeExpired`.
+    pub(super) fn live_challenge(
+        &self,
+        account: &mut Account,
+        named: &super::legacy::Named,
+    ) -> Result<usize, FlowError> {
+        named.take_in(account);
+        let index = named
+            .challenge(account)
+            .ok_or(FlowError::ChallengeExpired)?;
+        let spent = &account.challenges[index];
+        if spent.failures >= CHALLENGE_MAX_FAILURES || spent.expires_ms <= self.now_ms() {
+            account.challenges.remove(index);
+            return Err(FlowError::ChallengeExpired);
+        }
+        Ok(index)
     }
 
     /// Inside an account update: refuse while locked, check the code against the active

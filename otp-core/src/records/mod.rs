@@ -5,11 +5,11 @@
 //! (`from_domain` / `to_domain`). A release reads every version an earlier one wrote
 //! ([`v1`] has release 1's records and their golden files).
 //!
-//! Keys of this release (version 2):
+//! Keys of this release:
 //!
 //! | key | value | written by |
 //! | --- | --- | --- |
-//! | `account/{id}` | [`AccountRecord`]: profile, OTP, code counter, sessions, challenges, recovery links, recovery e-mail window, audit log | one conditional write per action ([`crate::flows`]) |
+//! | `account/{id}` | [`AccountRecord`] (version 3; 2 is read too): profile, OTP with its recovery codes, code counter, sessions, challenges, recovery links, recovery e-mail window, audit log | one conditional write per action ([`crate::flows`]) |
 //! | `email/{normalised e-mail}` | [`EmailIndexRecord`] → account id | once, by the winner of the claim below |
 //! | `claim/email/{normalised e-mail}` | counter | `increment`: the registration that reads 1 owns the address |
 //! | `sms/{provider message id}` | [`SmsIndexRecord`] → account and link | once, after the provider accepted the message |
@@ -28,6 +28,7 @@ pub mod v1;
 use crate::account::{Account, AuditLog, Challenge, OtpState, RecoveryLink, Session};
 use crate::identity::{Email, Phone};
 use crate::ports::StoreError;
+use crate::recovery_code::CodeSet;
 use crate::throttle::Window;
 use crate::totp::{Algorithm, TotpParams};
 use base64::Engine;
@@ -39,7 +40,13 @@ use std::sync::Arc;
 
 pub use v1::{CounterRecord, OtpRecord};
 
-/// Version tag of the account and SMS index records this release writes.
+/// Version tag of the account records this release writes: version 2 with the
+/// recovery codes of an active OTP ([`RecoveryCodesRecord`]). Version 2 records read as
+/// version 3 without codes; a release that knows only version 2 refuses a version 3
+/// record instead of writing it back without its codes.
+pub const ACCOUNT_VERSION: u16 = 3;
+/// Version tag of the SMS index records this release writes; also the account record
+/// version of the release before recovery codes.
 pub const VERSION: u16 = 2;
 /// Version tag of records whose form did not change since release 1 (e-mail index,
 /// password failure time).
@@ -208,6 +215,7 @@ fn otp_record(otp: &OtpState) -> OtpRecord {
             params,
             activated_ms,
             last_step,
+            ..
         } => OtpRecord::Active {
             sealed: b64(sealed),
             params: ParamsRecord::from_domain(params),
@@ -259,10 +267,69 @@ pub struct LinkEntry {
     pub sms_status: Option<String>,
 }
 
-/// An account as stored at `account/{id}` (version 2).
+/// The recovery codes of an active OTP, inside the account record
+/// ([`crate::recovery_code`]): argon2id parameters, the set's salt and the hashes of
+/// the codes not used yet. Versioned on its own so the derivation can change.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RecoveryCodesRecord {
+    /// Version tag (1).
+    pub v: u16,
+    /// Always `argon2id` (version 0x13) in version 1.
+    pub kdf: String,
+    /// Memory, KiB.
+    pub m_kib: u32,
+    /// Passes.
+    pub t: u32,
+    /// Lanes.
+    pub p: u32,
+    /// Salt, standard Base64.
+    pub salt: String,
+    /// 32-byte hashes of the unused codes, standard Base64.
+    pub hashes: Vec<String>,
+    /// Unix ms the set was made.
+    pub issued_ms: u64,
+}
+
+impl RecoveryCodesRecord {
+    fn from_domain(set: &CodeSet) -> Self {
+        RecoveryCodesRecord {
+            v: 1,
+            kdf: "argon2id".to_owned(),
+            m_kib: set.m_kib,
+            t: set.t,
+            p: set.p,
+            salt: b64(&set.salt),
+            hashes: set.hashes.iter().map(|h| b64(h)).collect(),
+            issued_ms: set.issued_ms,
+        }
+    }
+
+    fn to_domain(&self) -> Result<CodeSet, StoreError> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("recovery codes: {what}"));
+        if self.v != 1 || self.kdf != "argon2id" {
+            return Err(corrupt("unknown version or derivation"));
+        }
+        let hashes = self
+            .hashes
+            .iter()
+            .map(|h| <[u8; 32]>::try_from(unb64(h)?).map_err(|_| corrupt("hash length")))
+            .collect::<Result<_, _>>()?;
+        Ok(CodeSet {
+            m_kib: self.m_kib,
+            t: self.t,
+            p: self.p,
+            salt: unb64(&self.salt)?,
+            hashes,
+            issued_ms: self.issued_ms,
+        })
+    }
+}
+
+/// An account as stored at `account/{id}` (version 3; version 2 has no
+/// `recovery_codes`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AccountRecord {
-    /// Version tag (2).
+    /// Version tag (3, or 2 as written by the release before).
     pub v: u16,
     /// Revision: grows by one with every write, so equal bytes mean "unchanged".
     pub rev: u64,
@@ -278,6 +345,10 @@ pub struct AccountRecord {
     pub phone: Option<String>,
     /// OTP state.
     pub otp: OtpRecord,
+    /// Recovery codes, only while OTP is active (and only when made: accounts activated
+    /// before recovery codes existed have none until they make a set).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_codes: Option<RecoveryCodesRecord>,
     /// Unix ms of registration.
     pub created_ms: u64,
     /// Consecutive wrong codes and the lock they caused.
@@ -302,7 +373,7 @@ impl AccountRecord {
     /// The stored form of `a` at revision `rev` with operation ids `ops`.
     pub fn from_domain(a: &Account, rev: u64, ops: Vec<String>) -> Self {
         AccountRecord {
-            v: VERSION,
+            v: ACCOUNT_VERSION,
             rev,
             ops,
             id: a.id.clone(),
@@ -310,6 +381,13 @@ impl AccountRecord {
             password: a.password_phc.clone(),
             phone: a.phone.as_ref().map(|p| p.as_str().to_owned()),
             otp: otp_record(&a.otp),
+            recovery_codes: match &a.otp {
+                OtpState::Active {
+                    recovery_codes: Some(set),
+                    ..
+                } => Some(RecoveryCodesRecord::from_domain(set)),
+                _ => None,
+            },
             created_ms: a.created_ms,
             code_throttle: CounterRecord {
                 failures: a.code_throttle.failures,
@@ -362,6 +440,14 @@ impl AccountRecord {
             &self.otp,
             self.code_throttle,
         )?;
+        if let Some(codes) = &self.recovery_codes {
+            let OtpState::Active { recovery_codes, .. } = &mut account.otp else {
+                return Err(StoreError::Corrupt(
+                    "recovery codes on an account without active OTP".into(),
+                ));
+            };
+            *recovery_codes = Some(codes.to_domain()?);
+        }
         account.sessions = self
             .sessions
             .into_iter()

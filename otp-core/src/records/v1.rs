@@ -107,6 +107,7 @@ impl OtpRecord {
                 params: params.to_domain()?,
                 activated_ms: *activated_ms,
                 last_step: *last_step,
+                recovery_codes: None,
             },
             OtpRecord::Suspended { since_ms } => OtpState::Suspended {
                 since_ms: *since_ms,
