@@ -71,9 +71,11 @@ fn the_whole_recovery_suspends_otp_and_sign_in_needs_only_the_password() {
         .service()
         .recovery_confirm(&token, &code, true)
         .unwrap();
+    let otp = world.service().account_view(&id).unwrap().otp;
+    assert_eq!(otp.status, OtpStatus::Suspended);
     assert_eq!(
-        world.service().account_view(&id).unwrap().otp.status,
-        OtpStatus::Suspended
+        otp.recovery_codes_left, None,
+        "the suspension ends the recovery codes"
     );
     let notices = world.outbox.take();
     assert!(
@@ -88,12 +90,13 @@ fn the_whole_recovery_suspends_otp_and_sign_in_needs_only_the_password() {
         world.service().recovery_confirm(&token, &code, true),
         Err(FlowError::LinkExpired)
     ));
-    // A fresh activation works from suspended.
+    // A fresh activation works from suspended, with a fresh set of recovery codes.
     let key = world.service().setup_otp(&id).unwrap().shared_key;
-    world
+    let codes = world
         .service()
         .activate_otp(&id, PASSWORD, &code_for(&key, world.unix()))
         .unwrap();
+    assert_eq!(codes.len(), 10);
 }
 
 #[test]
