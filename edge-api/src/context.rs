@@ -70,6 +70,7 @@ pub fn service<'a>(
         outbox: platform.outbox,
         config,
         client: client(req, config),
+        language: req.language(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! What came in: method, path, headers and a size-limited body, independent of Spin.
 
 use crate::response::ApiError;
+use otp_core::i18n::Language;
 use otp_core::client::ClientAddress;
 use serde::de::DeserializeOwned;
 
@@ -8,6 +9,9 @@ use serde::de::DeserializeOwned;
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 /// The `invalid_field` message for a body that is JSON but not an object.
 pub const NOT_AN_OBJECT: &str = "the body must be a JSON object";
+/// Start of [`ApiError::InvalidField`] texts that name a field whose value edge-api
+/// itself found unusable; the field name follows.
+pub const INVALID_FIELD_PREFIX: &str = "invalid field: ";
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "otp_edge_session";
 
@@ -31,6 +35,12 @@ impl ApiRequest {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
+    }
+
+    /// The language the client asked for (`Accept-Language`, RFC 9110 §12.5.4): of
+    /// error messages, and of an account this request creates.
+    pub fn language(&self) -> Language {
+        Language::from_accept_language(self.header("accept-language"))
     }
 
     /// The value of the session cookie, if sent.

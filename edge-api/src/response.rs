@@ -3,6 +3,7 @@
 
 use crate::security;
 use otp_core::flows::{ErrorKind, FlowError};
+use otp_core::i18n::{self, Arg, Language};
 use serde::Serialize;
 
 /// An HTTP response as the routes build it.
@@ -143,75 +144,54 @@ fn status_of(kind: ErrorKind) -> u16 {
     }
 }
 
-/// A field error message without the offending value (serde quotes values).
-fn field_message(serde_text: &str) -> String {
-    if serde_text.starts_with("the field '") || serde_text == crate::request::NOT_AN_OBJECT {
-        // Written by edge-api itself (no value in it).
-        return serde_text.to_owned();
+/// The catalog id and field name of a field error, without the offending value
+/// (serde quotes values).
+fn field_message(serde_text: &str) -> (&'static str, Option<String>) {
+    if serde_text == crate::request::NOT_AN_OBJECT {
+        return ("error-invalid_field-not_an_object", None);
+    }
+    if let Some(name) = serde_text.strip_prefix(crate::request::INVALID_FIELD_PREFIX) {
+        return ("error-invalid_field-invalid", Some(name.to_owned()));
     }
     let head = serde_text.split(" at line ").next().unwrap_or(serde_text);
-    if head.starts_with("unknown field") || head.starts_with("missing field") {
-        let name = head.split('`').nth(1).unwrap_or("?");
-        let what = if head.starts_with("unknown") {
-            "is not expected here"
-        } else {
-            "is required"
-        };
-        format!("the field '{name}' {what}")
+    let name = head.split('`').nth(1).unwrap_or("?").to_owned();
+    if head.starts_with("unknown field") {
+        ("error-invalid_field-unknown", Some(name))
+    } else if head.starts_with("missing field") {
+        ("error-invalid_field-missing", Some(name))
     } else {
-        "a field has the wrong type or an impossible value".to_owned()
+        ("error-invalid_field-type", None)
     }
 }
 
 impl ApiError {
-    /// Status, code and message.
-    pub fn parts(&self) -> (u16, &'static str, String) {
-        match self {
-            ApiError::Flow(e) => (status_of(e.kind()), e.code(), e.to_string()),
-            ApiError::BodyTooLarge => (
-                413,
-                "body_too_large",
-                "the request body is larger than 16 KiB".into(),
-            ),
-            ApiError::UnsupportedMediaType => (
-                415,
-                "unsupported_media_type",
-                "send the body as application/json".into(),
-            ),
-            ApiError::MalformedJson => (
-                400,
-                "malformed_json",
-                "the request body is not valid JSON".into(),
-            ),
-            ApiError::InvalidField(text) => (400, "invalid_field", field_message(text)),
-            ApiError::NotFound => (404, "not_found", "there is nothing at this address".into()),
-            ApiError::MethodNotAllowed => (
-                405,
-                "method_not_allowed",
-                "this method is not allowed here".into(),
-            ),
-            ApiError::CrossOrigin => (
-                403,
-                "cross_origin",
-                "requests that change state must come from this site".into(),
-            ),
-            ApiError::BadSignature => (
-                403,
-                "bad_signature",
-                "the request signature is missing or wrong".into(),
-            ),
-            ApiError::Provider(_) => (
-                502,
-                "provider_unavailable",
-                "a service we rely on did not answer; nothing was changed, please try again".into(),
-            ),
-        }
+    /// Status, code and message in `language` (the server catalogs,
+    /// [`otp_core::i18n`]).
+    pub fn parts(&self, language: Language) -> (u16, &'static str, String) {
+        let (status, code) = match self {
+            ApiError::Flow(e) => return (status_of(e.kind()), e.code(), e.message(language)),
+            ApiError::InvalidField(text) => {
+                let (id, field) = field_message(text);
+                let args: Vec<(&str, Arg)> =
+                    field.iter().map(|f| ("field", Arg::Text(f))).collect();
+                return (400, "invalid_field", i18n::text(language, id, &args));
+            }
+            ApiError::BodyTooLarge => (413, "body_too_large"),
+            ApiError::UnsupportedMediaType => (415, "unsupported_media_type"),
+            ApiError::MalformedJson => (400, "malformed_json"),
+            ApiError::NotFound => (404, "not_found"),
+            ApiError::MethodNotAllowed => (405, "method_not_allowed"),
+            ApiError::CrossOrigin => (403, "cross_origin"),
+            ApiError::BadSignature => (403, "bad_signature"),
+            ApiError::Provider(_) => (502, "provider_unavailable"),
+        };
+        (status, code, i18n::text(language, &format!("error-{code}"), &[]))
     }
 
     /// The JSON error response (`{error, message[, retry_after]}`), with a
     /// `Retry-After` header for 429.
-    pub fn into_response(self) -> ApiResponse {
-        let (status, code, message) = self.parts();
+    pub fn into_response(self, language: Language) -> ApiResponse {
+        let (status, code, message) = self.parts(language);
         let retry_after = match &self {
             ApiError::Flow(FlowError::TooManyAttempts { retry_after_s }) => Some(*retry_after_s),
             _ => None,

@@ -59,6 +59,14 @@ pub struct PhoneBody {
     pub phone: String,
 }
 
+/// `PUT /api/account/language`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LanguageBody {
+    /// `en` or `cs`.
+    pub language: String,
+}
+
 /// `POST /api/otp/activate`, `/api/otp/deactivate` and `/api/otp/recovery-codes`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -236,6 +244,13 @@ pub struct Time {
     pub unix_ms: u64,
 }
 
+/// `PUT /api/account/language` answer.
+#[derive(Debug, Serialize)]
+pub struct LanguageSet {
+    /// `en` or `cs`.
+    pub language: &'static str,
+}
+
 /// `PUT /api/account/phone` answer.
 #[derive(Debug, Serialize)]
 pub struct PhoneSet {
@@ -279,6 +294,8 @@ pub struct Account {
     pub otp: Otp,
     /// Last security events, newest first.
     pub recent_events: Vec<Event>,
+    /// Language of the account's e-mails and text messages: `en` or `cs`.
+    pub language: &'static str,
 }
 
 /// `POST /api/otp/setup` answer: the only response that ever holds the shared secret.
@@ -320,6 +337,7 @@ impl From<AccountView> for Account {
                 recovery_codes_left: v.otp.recovery_codes_left,
             },
             recent_events: v.recent_events.iter().map(Event::from).collect(),
+            language: v.language.tag(),
         }
     }
 }

@@ -92,6 +92,7 @@ fn otp_step(c: &mut Criterion) {
         outbox: &outbox,
         config: &config,
         client: ClientAddress::parse("127.0.0.1"),
+        language: otp_core::i18n::Language::En,
     };
     let params = TotpParams::default();
     let phc = password::hash(&OsRng, "correct horse battery").unwrap();

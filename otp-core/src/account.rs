@@ -15,6 +15,7 @@
 //! - [`AUDIT_KEEP`] = 50 audit events, kept encoded ([`AuditLog`]) so a write does not
 //!   decode and re-encode the history.
 
+use crate::i18n::Language;
 use crate::identity::{Email, Phone};
 use crate::throttle::{FailureCounter, Window};
 use crate::totp::TotpParams;
@@ -50,6 +51,8 @@ pub struct Account {
     pub(crate) recovery_emails: Window,
     pub(crate) audit: AuditLog,
     pub(crate) legacy_seen: Vec<String>,
+    /// The language of the account's e-mails and text messages.
+    pub(crate) language: Language,
 }
 
 impl Account {
@@ -74,6 +77,15 @@ impl Account {
             recovery_emails: Window::default(),
             audit: AuditLog::default(),
             legacy_seen: Vec::new(),
+            language: Language::En,
+        }
+    }
+
+    /// Where the account's e-mails go, and in which language.
+    pub(crate) fn recipient(&self) -> Recipient {
+        Recipient {
+            email: self.email.clone(),
+            language: self.language,
         }
     }
 
@@ -107,6 +119,13 @@ impl Account {
     pub(crate) fn remember_legacy(&mut self, hash: &str) {
         push_bounded(&mut self.legacy_seen, hash.to_owned(), LEGACY_SEEN_KEEP);
     }
+}
+
+/// The address and language of a notice about an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Recipient {
+    pub(crate) email: Email,
+    pub(crate) language: Language,
 }
 
 fn push_bounded<T>(list: &mut Vec<T>, item: T, max: usize) {

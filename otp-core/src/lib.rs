@@ -16,6 +16,7 @@
 //! With the default `server` feature (the edge):
 //! - [`seal`] — AES-256-GCM sealing with a rotating key ring.
 //! - [`password`] — argon2id password hashes.
+//! - [`i18n`] — the portal's languages and the server's message catalogs (Fluent).
 //! - [`identity`] — e-mail addresses and E.164 phone numbers.
 //! - [`ports`] — the small traits the flows run over, and the key-value store contract.
 //! - [`account`] — the domain types of an account (private fields).
@@ -47,6 +48,8 @@ pub mod config;
 pub mod contract;
 #[cfg(feature = "server")]
 pub mod flows;
+#[cfg(feature = "server")]
+pub mod i18n;
 #[cfg(feature = "server")]
 pub mod identity;
 #[cfg(feature = "server")]

@@ -137,6 +137,18 @@ pub(super) fn set_phone(
     })
 }
 
+pub(super) fn set_language(
+    req: &ApiRequest,
+    platform: &Platform,
+    _: &Params,
+) -> Result<ApiResponse, ApiError> {
+    let body: wire::LanguageBody = req.json()?;
+    with_account(req, platform, |svc, id| {
+        let language = svc.set_language(id, &body.language)?.tag();
+        Ok(ApiResponse::json(200, &wire::LanguageSet { language }))
+    })
+}
+
 pub(super) fn setup(
     req: &ApiRequest,
     platform: &Platform,

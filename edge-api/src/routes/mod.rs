@@ -50,6 +50,11 @@ const ROUTES: &[(&str, &str, Handler)] = &[
         "/api/account/phone",
         Handler::Sync(account::set_phone),
     ),
+    (
+        "PUT",
+        "/api/account/language",
+        Handler::Sync(account::set_language),
+    ),
     ("POST", "/api/otp/setup", Handler::Sync(account::setup)),
     (
         "POST",
@@ -146,7 +151,7 @@ async fn answer(req: &ApiRequest, platform: &Platform<'_>) -> ApiResponse {
             if let ApiError::Flow(FlowError::Internal(detail)) = &e {
                 log_internal(req, detail);
             }
-            e.into_response()
+            e.into_response(req.language())
         });
     }
     let error = if path_known {
@@ -154,7 +159,7 @@ async fn answer(req: &ApiRequest, platform: &Platform<'_>) -> ApiResponse {
     } else {
         ApiError::NotFound
     };
-    error.into_response()
+    error.into_response(req.language())
 }
 
 /// `GET /_dev/outbox`: the development outbox ([`crate::providers::dev::listing`]);
@@ -165,15 +170,15 @@ fn dev_outbox(req: &ApiRequest, platform: &Platform) -> ApiResponse {
         .filter(|config| config.delivery == Delivery::Development)
         .map(|_| dev::listing(platform.store));
     match listing {
-        None => ApiError::NotFound.into_response(),
+        None => ApiError::NotFound.into_response(req.language()),
         Some(_) if req.method != "GET" && req.method != "HEAD" => {
-            ApiError::MethodNotAllowed.into_response()
+            ApiError::MethodNotAllowed.into_response(req.language())
         }
         Some(Ok(entries)) => ApiResponse::json(200, &entries),
         Some(Err(e)) => {
             let detail = InternalError::from(e);
             log_internal(req, &detail);
-            ApiError::Flow(FlowError::Internal(detail)).into_response()
+            ApiError::Flow(FlowError::Internal(detail)).into_response(req.language())
         }
     }
 }

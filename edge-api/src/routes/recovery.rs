@@ -166,7 +166,9 @@ pub(super) fn store_contract(
     let body: wire::ContractBody = req.json()?;
     let config = config(platform)?;
     let svc = service(req, platform, &config);
-    let invalid = |field: &str| ApiError::InvalidField(format!("the field '{field}' is not valid"));
+    let invalid = |field: &str| {
+        ApiError::InvalidField(format!("{}{field}", crate::request::INVALID_FIELD_PREFIX))
+    };
     let run = ContractRun::parse(&body.run).ok_or_else(|| invalid("run"))?;
     let check = Check::from_name(&body.check).ok_or_else(|| invalid("check"))?;
     let step = match (body.step.as_str(), body.worker, body.reports) {

@@ -2,9 +2,9 @@
 
 use super::{AuditEvent, AuditKind, FlowError, OtpStatus, Service};
 use crate::account::{Account, OtpState};
+use crate::i18n::Language;
 use crate::identity::{Email, Phone};
 use crate::password;
-use crate::ports::Message;
 use crate::records::{self, AccountRecord, EmailIndexRecord};
 use crate::tokens;
 
@@ -30,6 +30,8 @@ pub struct AccountView {
     pub otp: OtpView,
     /// Last security events, newest first.
     pub recent_events: Vec<AuditEvent>,
+    /// Language of the account's e-mails and text messages.
+    pub language: Language,
 }
 
 /// Events shown on the account page.
@@ -73,6 +75,7 @@ impl Service<'_> {
             phone,
             self.now_ms(),
         );
+        account.language = self.language;
         self.event(&mut account, AuditKind::AccountCreated);
         // Addresses registered by release 1 have an index but no claim counter.
         if self.find_account_id(&account.email)?.is_some() {
@@ -110,16 +113,15 @@ impl Service<'_> {
         Ok(account.id)
     }
 
+    /// The notice to an address that already has an account, in the language of this
+    /// request (whoever registers is most likely the owner, and an account that lost
+    /// the claim race may not be readable yet).
     fn already_registered_notice(&self, email: &Email) {
-        self.outbox.queue(Message::Email {
-            to: email.as_str().to_owned(),
-            subject: "Someone tried to create an account with your address".to_owned(),
-            body: "An account already exists for this e-mail address, so nothing was \
-                   created. If it was you, sign in with your password. If you lost your OTP \
-                   keychain, use \"I lost my OTP keychain\" on the sign-in page. If it was not \
-                   you, you can ignore this e-mail."
-                .to_owned(),
-        });
+        let to = crate::account::Recipient {
+            email: email.clone(),
+            language: self.language,
+        };
+        self.mail(&to, "already-registered", &[]);
     }
 
     /// Account id for an e-mail address, if it has an account.
@@ -158,7 +160,23 @@ impl Service<'_> {
                 recovery_codes_left,
             },
             recent_events,
+            language: account.language,
         })
+    }
+
+    /// Set the language of the account's e-mails and text messages
+    /// (`PUT /api/account/language`): a BCP 47 tag of one of [`crate::i18n::LANGUAGES`].
+    ///
+    /// Errors: `InvalidLanguage`.
+    pub fn set_language(&self, account_id: &str, tag: &str) -> Result<Language, FlowError> {
+        let language = Language::from_tag(tag)
+            .filter(|l| l.tag().len() == tag.trim().len())
+            .ok_or(FlowError::InvalidLanguage)?;
+        self.update_account(account_id, |account| {
+            account.language = language;
+            Ok(())
+        })?;
+        Ok(language)
     }
 
     /// Set or change the phone number (`PUT /api/account/phone`); returns E.164.

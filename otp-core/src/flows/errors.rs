@@ -3,6 +3,8 @@
 //! read. Internal errors carry operator detail in `Debug` only; their message is generic.
 
 use crate::code::CodeError;
+use crate::i18n::{self, Arg, Language};
+use core::fmt;
 use crate::config::ConfigError;
 use crate::password::PasswordError;
 use crate::ports::{RngError, StoreError};
@@ -65,128 +67,85 @@ pub enum InternalError {
 }
 
 /// Every way a flow can refuse.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum FlowError {
     /// Not a usable e-mail address.
-    #[error("enter a valid e-mail address, like name@example.com")]
     InvalidEmail,
     /// Password shorter than the policy allows.
-    #[error("choose a password of at least 10 characters")]
     WeakPassword,
     /// Password longer than the policy allows.
-    #[error("the password must have at most 128 characters")]
     PasswordTooLong,
     /// E-mail or password wrong (never says which).
-    #[error("the e-mail address or password is wrong")]
     InvalidCredentials,
     /// The code is well formed but wrong, or already used.
-    #[error("the code is wrong or was already used; wait for the next code and try again")]
     InvalidCode,
     /// The texted recovery code is wrong.
-    #[error("the code does not match the one we texted; check it and try again")]
     WrongSmsCode,
     /// The code is not well formed.
-    #[error("{0}")]
     MalformedCode(CodeError),
     /// The recovery code is not well formed.
-    #[error("{0}")]
     MalformedRecoveryCode(RecoveryCodeError),
     /// The recovery code is well formed but not one of the account's unused codes.
-    #[error("this recovery code is wrong or was already used; each code works once")]
     WrongRecoveryCode,
     /// The account has no recovery codes left (or never made a set).
-    #[error(
-        "this account has no unused recovery codes; use the code from your authenticator app or \"I lost my OTP keychain\""
-    )]
     NoRecoveryCodes,
     /// The sign-in challenge is unknown, expired or spent.
-    #[error("this sign-in has expired; sign in again with your password")]
     ChallengeExpired,
     /// No valid session.
-    #[error("sign in first")]
     NotSignedIn,
     /// Not a valid international phone number.
-    #[error("enter the phone number in international form, starting with + and the country code")]
     InvalidPhone,
     /// OTP needs a phone number on file (for recovery).
-    #[error("set a phone number in Basic settings before activating OTP")]
     PhoneRequired,
     /// OTP is already active.
-    #[error("OTP is already active; deactivate it first to set up a new device key")]
     OtpAlreadyActive,
     /// Activate without a pending setup.
-    #[error("start OTP setting first to get a new key")]
     NoPendingSetup,
     /// OTP is not active (deactivate).
-    #[error("OTP is not active")]
     OtpNotActive,
     /// Activation failed; the pending secret is discarded.
-    #[error("{}", activation_message(*.0))]
     ActivationFailed(ActivationFailure),
     /// Too many attempts; retry later.
-    #[error("too many attempts; try again in {retry_after_s} seconds")]
     TooManyAttempts {
         /// Seconds until a new attempt is considered.
         retry_after_s: u64,
     },
     /// The recovery link is unknown, expired or used.
-    #[error("this recovery link has expired or was already used; ask for a new one")]
     LinkExpired,
     /// The phone number typed is not the one on file.
-    #[error("this is not the phone number on file for the account")]
     PhoneMismatch,
     /// The account has no phone to send a code to.
-    #[error("there is no phone number on file for this account; contact support to reset OTP")]
     NoPhoneOnFile,
     /// Confirm before a text message code was sent (or after it expired).
-    #[error("request a text message code first (codes expire after 10 minutes)")]
     SmsCodeRequired,
     /// The CAPTCHA was not passed.
-    #[error("the CAPTCHA check failed; please try it again")]
     CaptchaFailed,
     /// No `Authorization: Bearer` on the support endpoint.
-    #[error("this endpoint needs an Authorization: Bearer token")]
     AdminAuthRequired,
     /// Wrong bearer token, or the endpoint is off (no `admin_token` configured).
-    #[error("this token may not use the support endpoints")]
     AdminForbidden,
     /// A store conformance step named a worker the check does not have.
-    #[error("this check has no worker with that number")]
     InvalidWorker,
     /// Support asked for an address without an account.
-    #[error("no account has this e-mail address")]
     AccountNotFound,
     /// The support reason is missing or too long.
-    #[error("give a reason of 1 to 500 characters; it goes into the audit log")]
     InvalidReason,
+    /// A language the portal does not offer.
+    InvalidLanguage,
     /// Too many consecutive failures: refused until recovery or a support reset.
-    #[error("too many wrong attempts: use \"I lost my OTP keychain\" or contact support to unlock")]
     LockedOut,
     /// Other requests kept changing this account while this one tried to (a race
     /// between requests, not a fault): nothing was changed by this one.
-    #[error(
-        "this account was being changed by other requests at the same moment; nothing was changed, please try again"
-    )]
     Busy,
     /// The server's fault.
-    #[error("something went wrong on our side; nothing was changed, please try again")]
-    Internal(#[from] InternalError),
+    Internal(InternalError),
 }
 
-fn activation_message(reason: ActivationFailure) -> &'static str {
-    match reason {
-        ActivationFailure::WrongPassword => {
-            "activation failed: the password is wrong. The key was discarded; start OTP setting again and scan the new key"
-        }
-        ActivationFailure::WrongCode => {
-            "activation failed: the code does not match. The key was discarded; start OTP setting again and scan the new key"
-        }
-        ActivationFailure::Expired => {
-            "activation failed: the setup expired. Start OTP setting again and scan the new key"
-        }
+impl From<InternalError> for FlowError {
+    fn from(e: InternalError) -> Self {
+        FlowError::Internal(e)
     }
 }
-
 impl From<StoreError> for FlowError {
     fn from(e: StoreError) -> Self {
         FlowError::Internal(e.into())
@@ -226,7 +185,66 @@ impl From<PasswordError> for FlowError {
     }
 }
 
+/// English, from the catalog: for logs and tests. People get
+/// [`FlowError::message`] in their language.
+impl fmt::Display for FlowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message(Language::En))
+    }
+}
+
+impl std::error::Error for FlowError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            FlowError::Internal(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
 impl FlowError {
+    /// The message a person reads, in `language`, from the server catalogs
+    /// ([`crate::i18n`]): id `error-{code}`, or `error-{code}-{reason}` where the code
+    /// has several reasons (`malformed_code`, `malformed_recovery_code`,
+    /// `activation_failed`); numbers as arguments (`seconds`, `got`, `expected`).
+    pub fn message(&self, language: Language) -> String {
+        let number = |n: usize| Arg::Number(n as u64);
+        let (id, args) = match self {
+            FlowError::MalformedCode(e) => {
+                let args = match e {
+                    CodeError::WrongLength { expected, got } => vec![
+                        ("expected", Arg::Number(u64::from(*expected))),
+                        ("got", number(*got)),
+                    ],
+                    _ => Vec::new(),
+                };
+                (format!("error-malformed_code-{}", e.code()), args)
+            }
+            FlowError::MalformedRecoveryCode(e) => {
+                let args = match e {
+                    RecoveryCodeError::WrongLength { got } => vec![("got", number(*got))],
+                    _ => Vec::new(),
+                };
+                (format!("error-malformed_recovery_code-{}", e.code()), args)
+            }
+            FlowError::ActivationFailed(reason) => {
+                let reason = match reason {
+                    ActivationFailure::WrongPassword => "wrong_password",
+                    ActivationFailure::WrongCode => "wrong_code",
+                    ActivationFailure::Expired => "expired",
+                };
+                (format!("error-activation_failed-{reason}"), Vec::new())
+            }
+            FlowError::TooManyAttempts { retry_after_s } => (
+                "error-too_many_attempts".to_owned(),
+                vec![("seconds", Arg::Number(*retry_after_s))],
+            ),
+            FlowError::WrongSmsCode => ("error-wrong_sms_code".to_owned(), Vec::new()),
+            other => (format!("error-{}", other.code()), Vec::new()),
+        };
+        i18n::text(language, &id, &args)
+    }
+
     /// Stable snake_case code (the contract's `error` field).
     pub fn code(&self) -> &'static str {
         match self {
@@ -258,6 +276,7 @@ impl FlowError {
             FlowError::AdminForbidden => "admin_forbidden",
             FlowError::AccountNotFound => "account_not_found",
             FlowError::InvalidReason => "invalid_reason",
+            FlowError::InvalidLanguage => "invalid_language",
             FlowError::InvalidWorker => "invalid_worker",
             FlowError::Busy => "busy",
             FlowError::Internal(_) => "internal_error",
@@ -277,6 +296,7 @@ impl FlowError {
             | FlowError::PhoneMismatch
             | FlowError::CaptchaFailed
             | FlowError::InvalidReason
+            | FlowError::InvalidLanguage
             | FlowError::InvalidWorker => ErrorKind::BadRequest,
             FlowError::LinkExpired => ErrorKind::Gone,
             FlowError::AdminAuthRequired => ErrorKind::Unauthorized,

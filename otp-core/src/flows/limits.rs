@@ -16,8 +16,9 @@
 //! bounded by the number of concurrent requests from that address.
 
 use super::{Account, FlowError, Service};
+use crate::account::Recipient;
 use crate::identity::Email;
-use crate::ports::{Message, read_counter};
+use crate::ports::read_counter;
 use crate::records::{self, PasswordFailureRecord, v1};
 use crate::throttle::{
     ADDRESS_FAILURES, CODE_FREE_FAILURES, FailureCounter, Limit, MAX_CONSECUTIVE_FAILURES,
@@ -269,7 +270,7 @@ impl Service<'_> {
     /// Inside an account update: record a wrong code and its audit events. Returns the
     /// address to send the lock notice to when this failure started a lock, for
     /// [`Service::after_code_failure`].
-    pub(super) fn code_failed(&self, account: &mut Account) -> Option<Email> {
+    pub(super) fn code_failed(&self, account: &mut Account) -> Option<Recipient> {
         let started = account
             .code_throttle
             .fail(self.now_ms(), CODE_FREE_FAILURES);
@@ -278,7 +279,7 @@ impl Service<'_> {
             return None;
         }
         self.event(account, super::AuditKind::LockedOut);
-        Some(account.email.clone())
+        Some(account.recipient())
     }
 
     /// Inside an account update: a right code resets the counter.
@@ -289,17 +290,13 @@ impl Service<'_> {
     /// After a wrong code was recorded: count it against the client address, and when
     /// it started a lock (`lock_notice`, from [`Service::code_failed`]), queue one
     /// notice e-mail.
-    pub(super) fn after_code_failure(&self, lock_notice: Option<Email>) -> Result<(), FlowError> {
+    pub(super) fn after_code_failure(
+        &self,
+        lock_notice: Option<Recipient>,
+    ) -> Result<(), FlowError> {
         self.address_failed()?;
-        if let Some(email) = lock_notice {
-            self.outbox.queue(Message::Email {
-                to: email.as_str().to_owned(),
-                subject: "Several wrong sign-in codes on your account".to_owned(),
-                body: "Someone entered several wrong one-time codes for your account, so \
-                       codes are refused for a while. If this was you, wait and try again. \
-                       If it was not, your password is known to someone else: change it."
-                    .to_owned(),
-            });
+        if let Some(to) = lock_notice {
+            self.mail(&to, "locked", &[]);
         }
         Ok(())
     }

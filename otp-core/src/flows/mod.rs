@@ -77,7 +77,9 @@ pub use session::SignIn;
 use crate::account::Account;
 use crate::client::ClientAddress;
 use crate::config::ServiceConfig;
-use crate::ports::{Clock, Outbox, Rng, Store};
+use crate::account::Recipient;
+use crate::i18n::{self, Arg, Language};
+use crate::ports::{Clock, Message, Outbox, Rng, Store};
 use crate::records::{self, AccountRecord, OPS_KEEP};
 use crate::seal::SealError;
 use crate::tokens;
@@ -103,6 +105,9 @@ pub struct Service<'a> {
     pub config: &'a ServiceConfig,
     /// The client's address (audit log, per-address limits), if known.
     pub client: Option<ClientAddress>,
+    /// The language of the request (its `Accept-Language`, [`crate::i18n`]): the
+    /// language of its error messages and of an account it creates.
+    pub language: Language,
 }
 
 /// An account as read (either version), with what its next write builds on.
@@ -252,6 +257,17 @@ impl Service<'_> {
         if self.rng.fill(&mut byte).is_ok() {
             self.clock.pause_ms(u64::from(byte[0]) * ceiling / 255);
         }
+    }
+
+    /// Queue the e-mail `mail-{id}-subject` / `mail-{id}-body` of the server catalogs
+    /// to `to`, in its language.
+    pub(crate) fn mail(&self, to: &Recipient, id: &str, args: &[(&str, Arg)]) {
+        let text = |part: &str| i18n::text(to.language, &format!("mail-{id}-{part}"), args);
+        self.outbox.queue(Message::Email {
+            to: to.email.as_str().to_owned(),
+            subject: text("subject"),
+            body: text("body"),
+        });
     }
 
     /// Append an audit event to `account` (written with the account's change).

@@ -17,7 +17,8 @@
 use super::legacy::Named;
 use super::limits::{RECOVERY_ADDRESS, SMS_PHONE, sha256_hex};
 use super::{AuditKind, FlowError, Service};
-use crate::account::{Account, OtpState, RecoveryLink, SmsCode};
+use crate::account::{Account, OtpState, Recipient, RecoveryLink, SmsCode};
+use crate::i18n::{self, Arg};
 use crate::config::{RECOVERY_LINK_TTL_MS, RECOVERY_SMS_TTL_MS};
 use crate::identity::{Email, Phone};
 use crate::ports::Message;
@@ -77,7 +78,9 @@ impl Service<'_> {
         };
         let token = AccountToken::generate(self.rng, &id)?;
         let now = self.now_ms();
+        let mut recipient = None;
         let issued = self.update_account(&id, |account| {
+            recipient = None;
             if !matches!(account.otp, OtpState::Active { .. }) {
                 return Ok(false);
             }
@@ -86,6 +89,7 @@ impl Service<'_> {
                 return Ok(false);
             }
             account.recovery_emails.record(now, limit);
+            recipient = Some(account.recipient());
             account.add_link(RecoveryLink {
                 hash: token.hash_hex(),
                 expires_ms: now + RECOVERY_LINK_TTL_MS,
@@ -97,24 +101,19 @@ impl Service<'_> {
             self.event(account, AuditKind::RecoveryRequested);
             Ok(true)
         });
-        match issued {
-            Ok(true) => {}
-            Ok(false) | Err(FlowError::NotSignedIn) => return Ok(()),
-            Err(other) => return Err(other),
+        match (issued, recipient) {
+            (Ok(true), Some(to)) => {
+                let link = format!(
+                    "{}/recovery.html#{}",
+                    self.config.public_base_url,
+                    token.as_str()
+                );
+                self.mail(&to, "recovery-link", &[("link", Arg::Text(&link))]);
+                Ok(())
+            }
+            (Ok(_) | Err(FlowError::NotSignedIn), _) => Ok(()),
+            (Err(other), _) => Err(other),
         }
-        self.outbox.queue(Message::Email {
-            to: email.as_str().to_owned(),
-            subject: "Recover access to your account".to_owned(),
-            body: format!(
-                "Someone (hopefully you) said the OTP keychain for this account is lost.\n\n\
-                 To turn OTP off temporarily, open this link within 30 minutes:\n{}/recovery.html#{}\n\n\
-                 You will confirm your phone number and enter a code we text you. \
-                 If this was not you, ignore this e-mail: nothing changes.",
-                self.config.public_base_url,
-                token.as_str()
-            ),
-        });
-        Ok(())
     }
 
     /// Inside an account update: the live link `named` names (taken in from release 1
@@ -186,18 +185,22 @@ impl Service<'_> {
                 tries: 0,
             });
             self.event(account, AuditKind::RecoverySmsSent);
-            Ok((on_file, reference))
+            Ok((on_file, reference, account.language))
         });
-        let (on_file, reference) = match sent {
+        let (on_file, reference, language) = match sent {
             Err(FlowError::NotSignedIn) => return Err(FlowError::LinkExpired),
             other => other?,
         };
         self.window_count(SMS_PHONE, &phone_subject, SMS_PER_PHONE)?;
         self.outbox.queue(Message::Sms {
             to: on_file.as_str().to_owned(),
-            body: format!(
-                "{code} is your {} recovery code. It expires in 10 minutes. Never share it.",
-                self.config.issuer.as_str()
+            body: i18n::text(
+                language,
+                "sms-recovery-code",
+                &[
+                    ("code", Arg::Text(&code)),
+                    ("issuer", Arg::Text(self.config.issuer.as_str())),
+                ],
             ),
             reference: Some(reference),
         });
@@ -277,11 +280,11 @@ impl Service<'_> {
             account.otp = OtpState::Suspended { since_ms: now };
             account.end_links();
             self.event(account, AuditKind::OtpSuspended);
-            Ok(account.email.clone())
+            Ok(account.recipient())
         });
         match outcome {
-            Ok(email) => {
-                self.suspension_notice(&email, "after the lost-keychain recovery");
+            Ok(to) => {
+                self.suspension_notice(&to, "recovery");
                 Ok(())
             }
             Err(FlowError::WrongSmsCode) => {
@@ -293,16 +296,9 @@ impl Service<'_> {
         }
     }
 
-    fn suspension_notice(&self, email: &Email, how: &str) {
-        self.outbox.queue(Message::Email {
-            to: email.as_str().to_owned(),
-            subject: "OTP was turned off on your account".to_owned(),
-            body: format!(
-                "Two-factor sign-in (OTP) was suspended on your account {how}. \
-                 Your next sign-in needs only your password and then asks you to set up \
-                 OTP again with a new key.\n\nIf this was not you, contact support at once."
-            ),
-        });
+    /// The notice that OTP was suspended; `how` is `recovery` or `support`.
+    fn suspension_notice(&self, to: &Recipient, how: &str) {
+        self.mail(to, "suspended", &[("how", Arg::Text(how))]);
     }
 
     /// The platform sent the text message for `reference` (from
@@ -453,7 +449,7 @@ impl Service<'_> {
             .find_account_id(&email)?
             .ok_or(FlowError::AccountNotFound)?;
         let now = self.now_ms();
-        self.update_account(&id, |account| {
+        let to = self.update_account(&id, |account| {
             Self::code_succeeded(account);
             if matches!(
                 account.otp,
@@ -463,10 +459,10 @@ impl Service<'_> {
             }
             account.end_links();
             self.event_with(account, AuditKind::AdminReset, Some(reason.to_owned()));
-            Ok(())
+            Ok(account.recipient())
         })?;
         self.password_unlock(&email)?;
-        self.suspension_notice(&email, "by our support team");
+        self.suspension_notice(&to, "support");
         Ok(())
     }
 }

@@ -7,11 +7,10 @@
 //! tries, the same account lockout ([`crate::throttle`]), the same per-address count.
 
 use super::{AuditKind, FlowError, Service};
+use crate::i18n::Arg;
 use crate::account::{Account, OtpState};
 use crate::code;
-use crate::identity::Email;
 use crate::password;
-use crate::ports::Message;
 use crate::recovery_code::{self, CodeSet, RecoveryCode};
 use crate::tokens::AccountToken;
 
@@ -83,7 +82,7 @@ impl Service<'_> {
                 Self::code_succeeded(account);
                 self.event(account, AuditKind::RecoveryCodeUsed);
                 self.open_session(account, &session);
-                Ok((account.email.clone(), left))
+                Ok((account.recipient(), left))
             } else {
                 account.challenges[index].failures += 1;
                 lock_notice = self.code_failed(account);
@@ -91,8 +90,8 @@ impl Service<'_> {
             }
         });
         match outcome {
-            Ok((email, left)) => {
-                self.recovery_code_notice(&email, left);
+            Ok((to, left)) => {
+                self.mail(&to, "recovery-code-used", &[("left", Arg::Number(left as u64))]);
                 Ok(session)
             }
             Err(FlowError::WrongRecoveryCode) => {
@@ -143,27 +142,6 @@ impl Service<'_> {
             self.after_code_failure(lock_notice)?;
         }
         outcome
-    }
-
-    /// The e-mail after a recovery code signed in: when, and how many are left.
-    fn recovery_code_notice(&self, email: &Email, left: usize) {
-        let left_text = match left {
-            0 => "You have no recovery codes left: make a new set on the account page now, \
-                  or you will have no way in without your authenticator."
-                .to_owned(),
-            1 => "You have 1 recovery code left. Make a new set on the account page.".to_owned(),
-            n => format!("You have {n} recovery codes left."),
-        };
-        self.outbox.queue(Message::Email {
-            to: email.as_str().to_owned(),
-            subject: "A recovery code was used to sign in".to_owned(),
-            body: format!(
-                "Someone signed in to your account with one of your recovery codes instead \
-                 of a code from the authenticator app. That code no longer works. {left_text} \
-                 If this was not you, sign in, change your password and make a new set of \
-                 recovery codes."
-            ),
-        });
     }
 }
 

@@ -156,7 +156,7 @@ impl Service<'_> {
         &self,
         account: &mut Account,
         code_input: &str,
-        lock_notice: &mut Option<Email>,
+        lock_notice: &mut Option<crate::account::Recipient>,
     ) -> Result<(), FlowError> {
         *lock_notice = None;
         self.code_gate(account)?;

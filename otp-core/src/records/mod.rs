@@ -26,6 +26,7 @@
 pub mod v1;
 
 use crate::account::{Account, AuditLog, Challenge, OtpState, RecoveryLink, Session};
+use crate::i18n::Language;
 use crate::identity::{Email, Phone};
 use crate::ports::StoreError;
 use crate::recovery_code::CodeSet;
@@ -367,6 +368,10 @@ pub struct AccountRecord {
     /// Hashes of v1 tokens already taken into this record.
     #[serde(default)]
     pub legacy_seen: Vec<String>,
+    /// Language of the account's e-mails and text messages (`en`, `cs`); absent means
+    /// English.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
 }
 
 impl AccountRecord {
@@ -426,6 +431,7 @@ impl AccountRecord {
             recovery_emails: a.recovery_emails,
             audit: a.audit.0.clone(),
             legacy_seen: a.legacy_seen.clone(),
+            language: (a.language != Language::En).then(|| a.language.tag().to_owned()),
         }
     }
 
@@ -481,6 +487,10 @@ impl AccountRecord {
         account.recovery_emails = self.recovery_emails;
         account.audit = AuditLog(self.audit);
         account.legacy_seen = self.legacy_seen;
+        if let Some(tag) = &self.language {
+            account.language = Language::from_tag(tag)
+                .ok_or_else(|| StoreError::Corrupt("account language".into()))?;
+        }
         Ok(account)
     }
 }

@@ -70,6 +70,7 @@ impl World {
             outbox: &self.outbox,
             config: &self.config,
             client: otp_core::client::ClientAddress::parse("192.0.2.1"),
+            language: otp_core::i18n::Language::En,
         }
     }
 

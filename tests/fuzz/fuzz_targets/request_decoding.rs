@@ -26,13 +26,17 @@ fuzz_target!(|input: (Vec<(String, String)>, Option<Vec<u8>>)| {
         req.json::<wire::RecoveryRequestBody>().err(),
         req.json::<wire::RecoveryConfirmBody>().err(),
         req.json::<wire::ReasonBody>().err(),
+        req.json::<wire::RecoveryCodeStepBody>().err(),
+        req.json::<wire::LanguageBody>().err(),
         req.form().err(),
         req.check_same_origin("https://portal.example").err(),
     ];
     for error in errors.into_iter().flatten() {
-        let (status, code, message) = error.parts();
-        assert!((400..500).contains(&status), "{code}");
-        assert!(!code.is_empty() && !message.is_empty());
+        for language in otp_core::i18n::LANGUAGES {
+            let (status, code, message) = error.parts(language);
+            assert!((400..500).contains(&status), "{code}");
+            assert!(!code.is_empty() && !message.is_empty() && !message.starts_with("error-"));
+        }
     }
-    let _ = (req.session_cookie(), req.bearer_token(), req.peer());
+    let _ = (req.session_cookie(), req.bearer_token(), req.peer(), req.language());
 });

@@ -160,6 +160,7 @@ impl Flows {
             outbox: &self.outbox,
             config: &self.config,
             client: None,
+            language: otp_core::i18n::Language::En,
         }
     }
 }
