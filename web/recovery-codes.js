@@ -1,28 +1,39 @@
+// @ts-check
 // Recovery codes on the pages: shown once after activation or after making a new set
 // (account page), and typed instead of a verification code at sign-in (sign-in page).
 // The rules of a code (alphabet, length, normalisation) are the browser module's
 // normaliseRecoveryCode, from otp-core.
 
-import { $, wasm, say, fieldError, sentence } from "./common.js";
+import { $, fieldError, say, wasm } from "./common.js";
+import { lang, t } from "./i18n.js";
 
 const FILE_NAME = "otp-edge-recovery-codes.txt";
 
-/** The recovery code typed in `field`, in its printed form, or null after saying why not. */
+/**
+ * The recovery code typed in `field`, in its printed form, or null after saying why not.
+ * @param {HTMLInputElement} field
+ * @param {HTMLElement} region
+ */
 export function typedRecoveryCode(field, region) {
   if (!wasm) return field.value.trim();
   const result = wasm.normaliseRecoveryCode(field.value);
   if (result.ok) return result.code;
-  fieldError(field, region, sentence(result.message));
+  const got = field.value.replace(/[\s\-\u2010-\u2015]/g, "").length;
+  fieldError(field, region, t(`recovery-code-${result.reason}`, { got }));
   return null;
 }
 
-/** The text file a person keeps: what the codes are for, then the codes. */
+/**
+ * The text file a person keeps: what the codes are for, then the codes.
+ * @param {string[]} codes
+ * @param {string} email
+ */
 function codesText(codes, email) {
-  const made = new Date().toLocaleString(undefined, { dateStyle: "long", timeStyle: "short" });
+  const made = new Date().toLocaleString(lang, { dateStyle: "long", timeStyle: "short" });
   return [
-    `otp-edge recovery codes for ${email}`,
-    `Made ${made}. Each code signs you in once instead of a verification code.`,
-    "Making a new set on the account page ends all of these.",
+    t("codes-file-title", { email }),
+    t("codes-file-made", { time: made }),
+    t("codes-file-new-set"),
     "",
     ...codes.map((code, i) => `${String(i + 1).padStart(2, " ")}. ${code}`),
     "",
@@ -32,6 +43,7 @@ function codesText(codes, email) {
 /**
  * Wire the recovery codes dialog of the account page. Returns `show(codes, email)`,
  * which opens it and resolves once the person confirmed keeping them.
+ * @returns {(codes: string[], email: string) => Promise<void>}
  */
 export function wireCodesDialog() {
   const dialog = $("#codes-dialog");
@@ -44,10 +56,10 @@ export function wireCodesDialog() {
   kept.addEventListener("change", () => (done.disabled = !kept.checked));
   done.addEventListener("click", () => dialog.close());
   // Escape does not skip the step: the codes are never shown again.
-  dialog.addEventListener("cancel", (event) => {
+  dialog.addEventListener("cancel", (/** @type {Event} */ event) => {
     if (!kept.checked) {
       event.preventDefault();
-      say(msg, "Save the codes first, then tick “I have saved these codes”.");
+      say(msg, t("codes-save-first"));
     }
   });
   dialog.addEventListener("close", () => {
@@ -63,15 +75,15 @@ export function wireCodesDialog() {
     link.click();
     link.remove();
     setTimeout(() => URL.revokeObjectURL(url), 60_000);
-    say(msg, `Saved as ${FILE_NAME} in your downloads.`, "ok");
+    say(msg, t("codes-downloaded", { file: FILE_NAME }), "ok");
   });
   $("#codes-copy").addEventListener("click", async () => {
     try {
       await navigator.clipboard.writeText(text);
-      say(msg, "Codes copied.", "ok");
+      say(msg, t("codes-copied"), "ok");
     } catch {
-      getSelection().selectAllChildren($("#codes-list"));
-      say(msg, "Copying is not allowed here: the codes are selected, copy them with your keyboard.", "");
+      getSelection()?.selectAllChildren($("#codes-list"));
+      say(msg, t("codes-copy-refused"), "");
     }
   });
 
@@ -79,7 +91,11 @@ export function wireCodesDialog() {
     new Promise((resolve) => {
       text = codesText(codes, email);
       $("#codes-list").replaceChildren(
-        ...codes.map((code) => Object.assign(document.createElement("li"), { textContent: code })),
+        ...codes.map((code) => {
+          const item = Object.assign(document.createElement("li"), { textContent: code });
+          item.dataset.raw = "";
+          return item;
+        }),
       );
       kept.checked = false;
       done.disabled = true;
@@ -90,14 +106,14 @@ export function wireCodesDialog() {
     });
 }
 
-/** The account page's line about the codes left (`left` null: OTP is not active). */
+/**
+ * The account page's line about the codes left (`left` null: OTP is not active).
+ * @param {number | null | undefined} left
+ */
 export function renderCodesLeft(left) {
   const line = $("#recovery-codes-left");
   line.hidden = left === null || left === undefined;
-  if (line.hidden) return;
+  if (left === null || left === undefined) return;
   line.className = left <= 3 ? "hint warn" : "hint";
-  line.textContent =
-    left === 0 ? "No recovery codes left: make a new set below, or you will have no way in without your authenticator."
-    : left <= 3 ? `Only ${left} recovery ${left === 1 ? "code" : "codes"} left: make a new set below.`
-    : `${left} of 10 recovery codes left.`;
+  line.textContent = t(left <= 3 ? "codes-left-few" : "codes-left", { left });
 }

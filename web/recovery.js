@@ -1,31 +1,15 @@
-// "I lost my OTP keychain" (DESIGN.md flow 5): the request form (sign-in page and the
-// recovery page) and the recovery page itself (recovery.html#TOKEN).
+// @ts-check
+// The recovery page (recovery.html#TOKEN), "I lost my OTP keychain" (DESIGN.md flow 5):
+// confirm the phone on file, the texted code and the CAPTCHA; a form for a new link.
 //
 // The link's token travels in the URL fragment, which browsers never send to a server.
 // The page moves it from the address bar into this tab's sessionStorage at once (so it
 // does not linger in history or in a screenshot of the address bar) and keeps it there
 // until recovery succeeds or the server says the link is spent.
 
-import { $, api, say, fieldError, formState, onSubmit, typedCode } from "./common.js";
-
-const SENT_NOTICE = "If the address has an account with OTP, we've sent a link. It is valid for 30 minutes.";
-
-/** Wire a form with an `email` field that asks for a recovery e-mail. */
-export function wireRecoveryRequest(form) {
-  onSubmit(form, async (form, msg) => {
-    const email = form.email.value.trim();
-    if (!email) return fieldError(form.email, msg, "Enter your e-mail address.");
-    if (!/^[^\s@]+@[^\s@]+$/.test(email)) {
-      return fieldError(form.email, msg, "Enter a valid e-mail address, like name@example.com.");
-    }
-    try {
-      await api("POST", "/api/recovery", { email });
-      say(msg, SENT_NOTICE, "ok");
-    } catch (err) {
-      say(msg, err.message);
-    }
-  });
-}
+import { $, api, fieldError, formState, onSubmit, say, startPage, typedCode } from "./common.js";
+import { t } from "./i18n.js";
+import { wireRecoveryRequest } from "./recovery-request.js";
 
 // ---------------------------------------------------------------- the link
 
@@ -69,21 +53,17 @@ const POLL_MS = 3000;
 /** Polls per text message (two minutes): development delivery never reports "delivered". */
 const MAX_POLLS = 40;
 
-function deliveryText(status, phoneHint) {
+/**
+ * The delivery line for `status`; `late` adds the hint to resend.
+ * @param {string | null} status
+ * @param {string} phoneHint
+ */
+function deliveryText(status, phoneHint, late = false) {
+  if (!status) return "";
   const hint = phoneHint.replaceAll(" ", "\u00a0"); // keep "+44 ••••56" on one line
-  switch (status) {
-    case "sending": return `Sending a code to ${hint}…`;
-    case "queued": return `The code is on its way to ${hint}.`;
-    case "sent": return `The code was sent to ${hint}; it should arrive in a moment.`;
-    case "delivered": return `The code was delivered to ${hint}.`;
-    case "failed":
-    case "undelivered":
-      return `The text message to ${hint} could not be delivered. Press Resend code to try again, ` +
-        "or contact support if it keeps failing.";
-    case "not_sent":
-      return "The text message could not be sent, and it was not counted. Press Resend code to try again.";
-    default: return status ? `Text message status: ${status}.` : "";
-  }
+  const known = ["sending", "queued", "sent", "delivered", "failed", "undelivered", "not_sent"];
+  const kind = status === "undelivered" ? "failed" : known.includes(status) ? status : "other";
+  return t(`delivery-${kind}`, { phone: hint, status, late: late ? "yes" : "no" });
 }
 
 // ---------------------------------------------------------------- CAPTCHA
@@ -132,7 +112,7 @@ function captchaWidget(info) {
     const container = $("#captcha-widget");
     const widget = { ...none, failed() {}, focus: () => container.querySelector("iframe")?.focus() };
     if (!info.site_key) {
-      status.textContent = "The CAPTCHA is not configured on this server, so recovery cannot finish here. Please contact support.";
+      status.textContent = t("captcha-not-configured");
       return widget;
     }
     loadHcaptcha()
@@ -145,17 +125,17 @@ function captchaWidget(info) {
         widget.spent = () => hcaptcha.reset(id);
       })
       .catch(() => {
-        status.textContent = "The CAPTCHA could not be loaded. Check that nothing blocks js.hcaptcha.com and reload the page.";
+        status.textContent = t("captcha-load-failed");
       });
     return widget;
   }
-  $("#recovery-captcha").append("This page does not know the CAPTCHA this server uses. Please contact support.");
+  $("#recovery-captcha").append(t("captcha-unknown"));
   return { ...none, failed() {} };
 }
 
 // ---------------------------------------------------------------- the page
 
-export async function recoveryPage() {
+async function recoveryPage() {
   wireRecoveryRequest($("#recovery-request-form"));
   addEventListener("hashchange", () => location.reload());
 
@@ -191,15 +171,11 @@ export async function recoveryPage() {
   const renderView = () => {
     $("#recovery-phone-hint").textContent = view.phone_hint;
     const left = view.sms_sends_left;
-    $("#recovery-sends-left").textContent = left > 0
-      ? `This link can send ${left} more ${left === 1 ? "code" : "codes"}. Only the newest code works.`
-      : "This link cannot send more codes. If none arrived, ask for a new link or contact support.";
+    $("#recovery-sends-left").textContent = t(left > 0 ? "sends-left" : "sends-none", { left });
     resend.dataset.off = String(left <= 0);
     resend.disabled = left <= 0;
-    let text = deliveryText(view.sms_status, view.phone_hint);
-    if (ON_ITS_WAY.has(view.sms_status) && polls >= MAX_POLLS) {
-      text += " If nothing arrives within a few minutes, press Resend code.";
-    }
+    const late = ON_ITS_WAY.has(view.sms_status) && polls >= MAX_POLLS;
+    const text = deliveryText(view.sms_status, view.phone_hint, late);
     // Rewrite the live region only when the news changed, so it is announced once.
     if (statusLine.textContent !== text) statusLine.textContent = text;
     statusLine.classList.toggle("error", FAILED.has(view.sms_status));
@@ -279,7 +255,7 @@ export async function recoveryPage() {
 
   onSubmit(phoneForm, async (form, msg) => {
     const typed = form.phone.value.trim();
-    if (!typed) return fieldError(form.phone, msg, "Type the full phone number on file.");
+    if (!typed) return fieldError(form.phone, msg, t("recovery-phone-missing"));
     try {
       await api("POST", `${path}/sms`, { phone: typed });
       phone = typed;
@@ -293,7 +269,7 @@ export async function recoveryPage() {
     if (!phone) {
       // Opened again after a code was sent: the number is needed once more.
       phoneForm.hidden = false;
-      say($(".msg", phoneForm), "Type the phone number on file again to send a new code.", "");
+      say($(".msg", phoneForm), t("recovery-phone-again"), "");
       phoneForm.phone.focus();
       return;
     }
@@ -301,7 +277,7 @@ export async function recoveryPage() {
     try {
       await api("POST", `${path}/sms`, { phone });
       await codeSent();
-      say(codeMsg, "A new code is on its way. Only the newest code works.", "ok");
+      say(codeMsg, t("sms-code-resent"), "ok");
     } catch (err) {
       await smsFailed(err, codeMsg);
     } finally {
@@ -314,7 +290,7 @@ export async function recoveryPage() {
     if (code === null) return;
     const captchaToken = captcha.token();
     if (!captchaToken) {
-      say(msg, "Complete the CAPTCHA first.");
+      say(msg, t("captcha-first"));
       return captcha.focus();
     }
     try {
@@ -326,8 +302,7 @@ export async function recoveryPage() {
           return expired(err);
         case "invalid_code":
           // The server's text speaks of authenticator codes ("wait for the next code").
-          return fieldError(form.code, msg, "This is not the code we texted. Check the newest text message " +
-            "and type its 6 digits, or press Resend code.");
+          return fieldError(form.code, msg, t("sms-code-wrong"));
         case "malformed_code":
           return fieldError(form.code, msg, err.message);
         case "captcha_failed":
@@ -335,7 +310,7 @@ export async function recoveryPage() {
           captcha.failed();
           return captcha.focus();
         case "sms_code_required":
-          say(msg, `${err.message} Press Resend code.`);
+          say(msg, t("sms-code-required", { reason: err.message }));
           return resend.disabled ? undefined : resend.focus();
         default:
           return say(msg, err.message);
@@ -349,17 +324,16 @@ export async function recoveryPage() {
   });
 
   if (!token) {
-    return problem("This page needs the link from the recovery e-mail. Open the link again, or ask for a new one below.");
+    return problem(t("recovery-link-missing"));
   }
   if (!TOKEN_PATTERN.test(token)) {
-    return problem("This link is incomplete. Open it again from the e-mail (some mail apps cut long links), " +
-      "or ask for a new one below.");
+    return problem(t("recovery-link-incomplete"));
   }
   try {
     view = await api("GET", path);
   } catch (err) {
     if (err.code === "link_expired") return expired(err);
-    $("#recovery-loading").textContent = `${err.message} Reload the page to try again.`;
+    $("#recovery-loading").textContent = t("recovery-load-failed", { reason: err.message });
     return;
   }
   if (!view.phone_hint) return show("recovery-no-phone");
@@ -371,3 +345,6 @@ export async function recoveryPage() {
     if (ON_ITS_WAY.has(view.sms_status)) pollTimer = setTimeout(poll, POLL_MS);
   }
 }
+
+// No time-based codes here: the text message code does not depend on the clock.
+await startPage(recoveryPage);

@@ -71,7 +71,7 @@ pub fn content_type(path: &Path) -> &'static str {
         Some("svg") => "image/svg+xml",
         Some("png") => "image/png",
         Some("ico") => "image/x-icon",
-        Some("txt") => "text/plain; charset=utf-8",
+        Some("txt" | "ftl") => "text/plain; charset=utf-8",
         Some("woff2") => "font/woff2",
         _ => "application/octet-stream",
     }

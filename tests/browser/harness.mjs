@@ -121,6 +121,16 @@ export async function checkFields(page) {
   assert.ok(await page.locator("[aria-live=polite]").count() > 0, "a polite live region");
 }
 
+/** After activation: the recovery codes the dialog shows, kept (ticked, Continue). */
+export async function keepRecoveryCodes(page) {
+  await page.waitForSelector("#codes-dialog[open]", { timeout: WAIT_MS });
+  const codes = await page.locator("#codes-list li").allTextContents();
+  await page.check("#codes-kept");
+  await page.click("#codes-done");
+  await page.waitForSelector("#codes-dialog:not([open])", { state: "attached", timeout: WAIT_MS });
+  return codes;
+}
+
 /** How far the page is wider than the viewport (≤ 0 when it fits). */
 export async function overflow(page) {
   return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -25,7 +25,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import {
   PASSWORD, WAIT_MS, browser, check, checkFields, freePort, freshCode, openSetup, otpStatus, overflow,
-  ready, register, run, shot as shotAs, sleep, waitText,
+  keepRecoveryCodes, ready, register, run, shot as shotAs, sleep, waitText,
 } from "./harness.mjs";
 
 const PHONE_TYPED = "+44 7911 123456";
@@ -92,6 +92,7 @@ async function recoveryFlow(base) {
     await page.fill("#activate-code", (await freshCode(oldKey, -1)).code);
     await page.click("#activate-form button[type=submit]");
     await waitText(page, "#otp-status", /^On$/);
+    assert.equal((await keepRecoveryCodes(page)).length, 10);
     assert.equal(await page.locator("#otp-suspended").isVisible(), false);
     await shot(page, "01-otp-active");
   });
@@ -222,6 +223,7 @@ async function recoveryFlow(base) {
     await page.fill("#activate-code", (await freshCode(newKey, -1)).code);
     await page.click("#activate-form button[type=submit]");
     await waitText(page, "#otp-status", /^On$/);
+    assert.equal((await keepRecoveryCodes(page)).length, 10);
     assert.equal(await otpStatus(page, base), "active");
     assert.equal(await page.locator("#otp-suspended").isVisible(), false);
     await shot(page, "11-active-again");
