@@ -1,8 +1,8 @@
 //! What came in: method, path, headers and a size-limited body, independent of Spin.
 
 use crate::response::ApiError;
-use otp_core::i18n::Language;
 use otp_core::client::ClientAddress;
+use otp_core::i18n::Language;
 use serde::de::DeserializeOwned;
 
 /// Largest request body accepted, in bytes (16 KiB).

@@ -185,7 +185,11 @@ impl ApiError {
             ApiError::BadSignature => (403, "bad_signature"),
             ApiError::Provider(_) => (502, "provider_unavailable"),
         };
-        (status, code, i18n::text(language, &format!("error-{code}"), &[]))
+        (
+            status,
+            code,
+            i18n::text(language, &format!("error-{code}"), &[]),
+        )
     }
 
     /// The JSON error response (`{error, message[, retry_after]}`), with a

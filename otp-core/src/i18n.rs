@@ -181,17 +181,43 @@ mod tests {
 
     #[test]
     fn czech_plurals_follow_cldr() {
-        let attempts = |n| text(Language::Cs, "error-too_many_attempts", &[("seconds", Arg::Number(n))]);
-        assert_eq!(attempts(1), "příliš mnoho pokusů; zkuste to znovu za 1 sekundu");
-        assert_eq!(attempts(3), "příliš mnoho pokusů; zkuste to znovu za 3 sekundy");
-        assert_eq!(attempts(5), "příliš mnoho pokusů; zkuste to znovu za 5 sekund");
-        assert_eq!(attempts(22), "příliš mnoho pokusů; zkuste to znovu za 22 sekund", "Czech few is 2–4 only");
-        let english = text(Language::En, "error-too_many_attempts", &[("seconds", Arg::Number(1))]);
+        let attempts = |n| {
+            text(
+                Language::Cs,
+                "error-too_many_attempts",
+                &[("seconds", Arg::Number(n))],
+            )
+        };
+        assert_eq!(
+            attempts(1),
+            "příliš mnoho pokusů; zkuste to znovu za 1 sekundu"
+        );
+        assert_eq!(
+            attempts(3),
+            "příliš mnoho pokusů; zkuste to znovu za 3 sekundy"
+        );
+        assert_eq!(
+            attempts(5),
+            "příliš mnoho pokusů; zkuste to znovu za 5 sekund"
+        );
+        assert_eq!(
+            attempts(22),
+            "příliš mnoho pokusů; zkuste to znovu za 22 sekund",
+            "Czech few is 2–4 only"
+        );
+        let english = text(
+            Language::En,
+            "error-too_many_attempts",
+            &[("seconds", Arg::Number(1))],
+        );
         assert_eq!(english, "too many attempts; try again in 1 second");
     }
 
     #[test]
     fn a_missing_id_falls_back_to_the_id() {
-        assert_eq!(text(Language::Cs, "no-such-message", &[]), "no-such-message");
+        assert_eq!(
+            text(Language::Cs, "no-such-message", &[]),
+            "no-such-message"
+        );
     }
 }

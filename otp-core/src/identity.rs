@@ -102,14 +102,30 @@ impl Phone {
         &self.0
     }
 
-    /// A hint for the recovery page: country code and last two digits, the rest masked
-    /// (`+44 ••••••••23`).
+    /// A hint for the recovery page: the whole country calling code and the last two
+    /// digits, the rest masked (`+44 ••••••••23`, `+420 •••••••56`).
     pub fn masked(&self) -> String {
         let digits: Vec<char> = self.0.chars().skip(1).collect();
         let shown_tail = 2.min(digits.len());
-        let head: String = digits.iter().take(2.min(digits.len())).collect();
+        let code_len = phonenumber::parse(None, &self.0)
+            .map(|n| n.code().value().to_string().len())
+            .unwrap_or(2);
+        let head: String = digits.iter().take(code_len.min(digits.len())).collect();
         let tail: String = digits[digits.len() - shown_tail..].iter().collect();
         let hidden = digits.len().saturating_sub(head.len() + shown_tail);
         format!("+{head} {}{tail}", "•".repeat(hidden))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Phone;
+
+    #[test]
+    fn the_hint_keeps_the_whole_country_calling_code() {
+        let hint = |p| Phone::parse(p).unwrap().masked();
+        assert_eq!(hint("+44 7911 123456"), "+44 ••••••••56");
+        assert_eq!(hint("+420 601 123 456"), "+420 •••••••56");
+        assert_eq!(hint("+1 415 555 0100"), "+1 ••••••••00");
     }
 }

@@ -15,7 +15,13 @@
 //     a sign-in with one of them, and its refusal the second time;
 //  2. 360 px phone with the device clock 90 s ahead: the drift warning shows, a code from
 //     an authenticator following that clock is stopped locally, the pending key survives
-//     (GET /api/account still says "pending") and a correct code then activates it.
+//     (GET /api/account still says "pending") and a correct code then activates it;
+//  3. in Czech (Chromium --lang=cs, clock 90 s ahead): every step's text in Czech with
+//     its plural forms (sekund, číslici / číslice / číslic, kódy / kód), Czech dates, the
+//     server's messages in Czech, and the language switch (pages and account).
+//
+// Before every screenshot the harness checks that each text on the page came from a
+// catalog (checkTexts).
 //
 // Screenshots go to target/screenshots/. Prints "N passed, M failed" last; exits 1 on any
 // failure. Needs: playwright-core (npm ci in tests/browser), oathtool, zbarimg. Shared helpers:
@@ -25,8 +31,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  PASSWORD, PERIOD, SHOTS, WAIT_MS, browser, check, checkFields, freshCode, oathtool, openSetup, otpStatus,
-  ready, register, run, shot, waitText, zbar,
+  PASSWORD, PERIOD, SHOTS, WAIT_MS, browser, check, checkFields, freshCode, keepRecoveryCodes, oathtool, openSetup,
+  otpStatus, ready, register, run, shot, waitText, zbar,
 } from "./harness.mjs";
 
 // ------------------------------------------------------------------ flows
@@ -237,6 +243,103 @@ async function driftFlow(base) {
   await check("no script errors on the shifted pages", async () => assert.deepEqual(errors, []));
 }
 
+/** Sign in over HTTP with recovery code `code` (the browser stays where it is). */
+async function useCodeOverHttp(base, email, code) {
+  const post = (path, body) =>
+    fetch(`${base}${path}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  const { challenge } = await (await post("/api/session", { email, password: PASSWORD })).json();
+  const answer = await post("/api/session/recovery-code", { challenge, recovery_code: code });
+  assert.equal(answer.status, 200, await answer.text());
+}
+
+async function czechFlow(base) {
+  const shift = 90_000;
+  const { page, errors } = await browser({ viewport: { width: 1280, height: 900 }, clockShiftMs: shift, lang: "cs" });
+  const email = `cesky-${Date.now()}@example.com`;
+  let key;
+  let codes;
+
+  await check("cs: the sign-in page is in Czech", async () => {
+    await page.goto(`${base}/`);
+    await ready(page);
+    assert.equal(await page.getAttribute("html", "lang"), "cs");
+    assert.equal(await page.title(), "Přihlášení · otp-edge");
+    await waitText(page, "#sign-in-title", /^Přihlášení$/);
+    await waitText(page, "#register-title", /^Založení účtu$/);
+    assert.equal(await page.inputValue("#language"), "cs");
+    await shot(page, "20-cs-sign-in");
+  });
+  await check("cs: registration, the drift warning (90 sekund) and the countdown", async () => {
+    await register(page, base, email, "+420 601 123 456");
+    await waitText(page, "#otp-status", /^Vypnuto$/);
+    await waitText(page, "#clock-warning", /^Hodiny vašeho zařízení jdou o (89|90|91) sekund napřed oproti serveru\./);
+    const account = await (await page.request.get(`${base}/api/account`)).json();
+    assert.equal(account.language, "cs", "the account speaks the language it was created in");
+    await shot(page, "21-cs-account");
+  });
+  await check("cs: the OTP setting, with plural forms in the code check", async () => {
+    key = await openSetup(page);
+    await waitText(page, "#otp-params", /\(časový, SHA1, 6 číslic, 30 s\)/);
+    await waitText(page, "#activate-countdown", /^Kód se změní za \d+ s\.$/);
+    await page.fill("#activate-password", PASSWORD);
+    for (const [typed, text] of [
+      ["1", /^Kód má 1 číslici; musí jich mít přesně 6\.$/],
+      ["1234", /^Kód má 4 číslice; musí jich mít přesně 6\.$/],
+      ["12345", /^Kód má 5 číslic; musí jich mít přesně 6\.$/],
+    ]) {
+      await page.fill("#activate-code", typed);
+      await page.click("#activate-form button[type=submit]");
+      await waitText(page, "#activate-form .msg", text);
+    }
+    await shot(page, "22-cs-setup");
+  });
+  await check("cs: activation shows the recovery codes in Czech", async () => {
+    await page.fill("#activate-code", (await freshCode(key, -1)).code);
+    await page.click("#activate-form button[type=submit]");
+    await waitText(page, "#otp-status", /^Zapnuto$/);
+    await waitText(page, "#codes-title", /^Uložte si záložní kódy$/);
+    await shot(page, "23-cs-codes");
+    codes = await keepRecoveryCodes(page);
+    await waitText(page, "#recovery-codes-left", /^Zbývá 10 z 10 záložních kódů\.$/);
+    await waitText(page, "#otp-since", /^Zapnuto od \d{1,2}\. \d{1,2}\. \d{4}/);
+    await waitText(page, "#page-msg", /^Dvoufázové ověření je zapnuté\./);
+  });
+  await check("cs: codes left, plural forms (3 kódy, 1 kód) and the events", async () => {
+    for (const code of codes.slice(0, 7)) await useCodeOverHttp(base, email, code);
+    await page.reload();
+    await ready(page);
+    await waitText(page, "#recovery-codes-left", /^Zbývají už jen 3 záložní kódy: níže si vytvořte novou sadu\.$/);
+    await waitText(page, "#events", /Místo ověřovacího kódu byl použit záložní kód/);
+    for (const code of codes.slice(7, 9)) await useCodeOverHttp(base, email, code);
+    await page.reload();
+    await ready(page);
+    await waitText(page, "#recovery-codes-left", /^Zbývá už jen 1 záložní kód: níže si vytvořte novou sadu\.$/);
+    await shot(page, "24-cs-codes-left");
+  });
+  await check("cs: the server's messages are in Czech too", async () => {
+    await page.fill("#deactivate-password", "špatné heslo 123");
+    await page.fill("#deactivate-code", (await freshCode(key, -1)).code);
+    await page.click("#deactivate-form button[type=submit]");
+    await waitText(page, "#deactivate-form .msg", /^E-mailová adresa nebo heslo nejsou správné\.$/);
+    await shot(page, "25-cs-server-message");
+  });
+  await check("the switch changes the language of the pages and of the account", async () => {
+    await Promise.all([page.waitForEvent("load"), page.selectOption("#language", "en")]);
+    await ready(page);
+    assert.equal(await page.getAttribute("html", "lang"), "en");
+    await waitText(page, "#security-title", /^Account security$/);
+    await waitText(page, "#recovery-codes-left", /^Only 1 recovery code left: make a new set below\.$/);
+    assert.equal((await (await page.request.get(`${base}/api/account`)).json()).language, "en");
+    await page.goto(`${base}/`);
+    await ready(page);
+    await waitText(page, "#sign-in-title", /^Sign in$/, "remembered on the next page");
+    await Promise.all([page.waitForEvent("load"), page.selectOption("#language", "cs")]);
+    await ready(page);
+    await waitText(page, "#sign-in-title", /^Přihlášení$/);
+  });
+  await check("cs: no script errors and no text outside the catalogs", async () => assert.deepEqual(errors, []));
+}
+
 // ------------------------------------------------------------------ main
 
-await run([desktopFlow, driftFlow]);
+await run([desktopFlow, driftFlow, czechFlow]);

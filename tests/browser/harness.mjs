@@ -77,8 +77,36 @@ export async function check(name, fn) {
 
 /** Screenshot of the whole page, or of the viewport while a modal dialog is open. */
 export async function shot(page, name) {
+  await checkTexts(page);
   const modal = (await page.locator("dialog[open]").count()) > 0;
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: !modal });
+}
+
+/**
+ * Every text the page shows comes from a catalog: each visible text node is a text that
+ * the page's t() produced or a server message (window.otpEdgeTexts, web/i18n.js), unless
+ * it is data ([data-raw]: addresses, codes, keys, times). Run before every screenshot.
+ */
+export async function checkTexts(page) {
+  const problems = await page.evaluate(() => {
+    const texts = window.otpEdgeTexts;
+    if (!texts) return ["the page has no catalog (window.otpEdgeTexts)"];
+    const out = texts.missing.map((id) => `no message "${id}"`);
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      const node = walker.currentNode;
+      const text = node.textContent.trim();
+      const el = node.parentElement;
+      if (!text || !el || el.closest("[data-raw], script, style, svg")) continue;
+      if (!el.checkVisibility()) continue;
+      if (!texts.produced.has(text)) out.push(`not from a catalog: ${JSON.stringify(text)}`);
+    }
+    if (document.documentElement.lang !== document.documentElement.dataset.expectLang && document.documentElement.dataset.expectLang) {
+      out.push(`<html lang="${document.documentElement.lang}">`);
+    }
+    return out;
+  });
+  assert.deepEqual(problems, [], `texts on ${page.url()}`);
 }
 
 /** Wait until `selector`'s text matches `pattern`; returns the text. */
@@ -186,11 +214,12 @@ export async function startHost({ port = 0, vars = [] } = {}) {
 }
 
 /** A fresh Chromium with its own temporary profile. */
-export async function browser({ viewport, clockShiftMs = 0 }) {
+export async function browser({ viewport, clockShiftMs = 0, lang = "en-US" }) {
   const profile = mkdtempSync(join(tmpdir(), "otp-edge-e2e-profile-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, `--lang=${lang}`],
+    locale: lang,
     viewport,
   });
   cleanups.push(async () => {
@@ -225,7 +254,9 @@ export async function browser({ viewport, clockShiftMs = 0 }) {
   page.on("pageerror", (err) => errors.push(String(err)));
   page.on("console", (msg) => {
     const text = msg.text();
-    if (msg.type() === "error" && /CSP violation|Content Security Policy/.test(text)) errors.push(text);
+    if (msg.type() === "error" && /CSP violation|Content Security Policy|no message|catalog/.test(text)) {
+      errors.push(text);
+    }
   });
   return { page, errors, context };
 }

@@ -16,7 +16,9 @@
 //  2. 360 px: the spent link says so and offers a new one; with the API answers replaced
 //     in the browser (page.route), the no-phone page, a failed text message (polling
 //     stops, Resend offered) and the hCaptcha widget (a stub of js.hcaptcha.com whose
-//     token reaches /confirm).
+//     token reaches /confirm);
+//  3. in Czech (Chromium --lang=cs): the same recovery with every step's text in Czech,
+//     plural forms included (2 kódy, 1 kód), the e-mails and the text message in Czech.
 //
 // Screenshots: target/screenshots/recovery-*.png. Prints "N passed, M failed" last;
 // exits 1 on any failure. Needs: playwright-core (npm ci in tests/browser), oathtool.
@@ -359,7 +361,95 @@ async function mobileFlow(base) {
 
 // ------------------------------------------------------------------ main
 
-await run([recoveryFlow, mobileFlow], async () => {
+// ------------------------------------------------------------------ flow 3
+
+async function czechFlow(base) {
+  const { page, errors } = await browser({ viewport: { width: 1280, height: 900 }, lang: "cs" });
+  const email = `ztraceny-${Date.now()}@example.com`;
+  const phone = "+420601123456";
+  const seen = new Set();
+  let link;
+  let smsCode;
+  const sms = async () => {
+    const text = await nextMessage(base, seen, (m) => m.kind === "sms" && m.to === phone);
+    assert.match(text.body, /^\d{6} je kod pro obnoveni pristupu k uctu .+\. Plati 10 minut\. Nikomu ho nesdelujte\.$/);
+    return text.body.slice(0, 6);
+  };
+
+  await check("cs: an account made in Czech, with OTP on", async () => {
+    await register(page, base, email, "+420 601 123 456");
+    const key = await openSetup(page);
+    await page.fill("#activate-password", PASSWORD);
+    await page.fill("#activate-code", (await freshCode(key, -1)).code);
+    await page.click("#activate-form button[type=submit]");
+    await waitText(page, "#otp-status", /^Zapnuto$/);
+    await keepRecoveryCodes(page);
+    await page.click("#sign-out");
+    await page.waitForURL(/\/index\.html$/, { timeout: WAIT_MS });
+  });
+  await check("cs: the OTP step offers the recovery, and the link is sent", async () => {
+    await signIn(page, base, email);
+    await page.waitForSelector("#otp-step:not([hidden]) #otp-code", { timeout: WAIT_MS });
+    await waitText(page, "#lost-keychain", /^Nemám přístup ke klíčence OTP$/);
+    await page.click("#lost-keychain");
+    await page.click("#recovery-request-form button[type=submit]");
+    await waitText(page, "#recovery-request-form .msg", /^Pokud má adresa účet se zapnutým OTP, poslali jsme na ni odkaz\. Platí 30 minut\.$/);
+    await shot(page, "20-cs-link-requested");
+  });
+  await check("cs: the recovery e-mail is in Czech", async () => {
+    const mail = await nextMessage(base, seen, (m) => m.kind === "email" && m.to === email);
+    assert.equal(mail.subject, "Obnovení přístupu k vašemu účtu");
+    assert.match(mail.body, /Chcete-li dvoufázové ověření dočasně vypnout, otevřete do 30 minut tento odkaz:/);
+    link = mail.body.match(/https?:\/\/\S+\/recovery\.html#\S+/)[0];
+  });
+  await check("cs: the recovery page, a wrong phone (server message) and the texted code", async () => {
+    await page.goto(link);
+    await ready(page);
+    assert.equal(await page.getAttribute("html", "lang"), "cs");
+    await waitText(page, "#recovery-title", /^Nemám přístup ke klíčence OTP$/);
+    await waitText(page, "#recovery-phone-form", /Uložené telefonní číslo končí takto:/);
+    await page.fill("#recovery-phone", "+420 601 123 457");
+    await page.click("#recovery-phone-form button[type=submit]");
+    await waitText(page, "#recovery-phone-form .msg", /^Toto není telefonní číslo uložené u účtu\.$/);
+    await page.fill("#recovery-phone", "+420 601 123 456");
+    await page.click("#recovery-phone-form button[type=submit]");
+    await waitText(page, "#recovery-sends-left", /^Tento odkaz může poslat ještě 2 kódy\. Platí jen nejnovější kód\.$/);
+    await waitText(page, "#recovery-sms-status", /^(Kód je na cestě na|Kód byl odeslán na|Posíláme kód na) \+420\s•+56/);
+    smsCode = await sms();
+    await shot(page, "21-cs-code-sent");
+  });
+  await check("cs: Resend (1 kód), the CAPTCHA first, then the code suspends OTP", async () => {
+    await page.click("#recovery-resend");
+    await waitText(page, "#recovery-code-form .msg", /^Nový kód je na cestě\. Platí jen nejnovější kód\.$/);
+    await waitText(page, "#recovery-sends-left", /^Tento odkaz může poslat ještě 1 kód\./);
+    smsCode = await sms();
+    await page.fill("#recovery-code", smsCode);
+    await page.click("#recovery-code-form button[type=submit]");
+    await waitText(page, "#recovery-code-form .msg", /^Nejdříve projděte kontrolou CAPTCHA\.$/);
+    await waitText(page, "#captcha-development", /Nejsem robot/);
+    await page.check("#captcha-dev-box");
+    await page.click("#recovery-code-form button[type=submit]");
+    await waitText(page, "#recovery-done", /Dvoufázové ověření je pozastavené\. Přihlaste se heslem a nastavte OTP znovu\./);
+    const notice = await nextMessage(base, seen, (m) => m.kind === "email" && m.to === email);
+    assert.equal(notice.subject, "Dvoufázové ověření (OTP) bylo u vašeho účtu vypnuto");
+    assert.match(notice.body, /pozastaveno po obnovení přístupu bez klíčenky/);
+    await shot(page, "22-cs-suspended");
+  });
+  await check("cs: the account page asks to set up OTP again, in Czech", async () => {
+    await page.click("#recovery-sign-in");
+    await page.waitForURL(/\/index\.html$/, { timeout: WAIT_MS });
+    await signIn(page, base, email);
+    await page.waitForURL(/\/account\.html$/, { timeout: WAIT_MS });
+    await ready(page);
+    await waitText(page, "#otp-status", /^Pozastaveno$/);
+    await waitText(page, "#otp-suspended", /Nastavte znovu dvoufázové ověření/);
+    await waitText(page, "#events", /Dvoufázové ověření pozastaveno obnovením přístupu bez klíčenky/);
+    await shot(page, "23-cs-account-suspended");
+  });
+  await check("cs: no script errors and no text outside the catalogs", async () => assert.deepEqual(errors, []));
+}
+
+await run([recoveryFlow, mobileFlow, czechFlow], async () => {
   const port = await freePort();
   return { port, vars: [`public_base_url=http://127.0.0.1:${port}`, `admin_token=${ADMIN_TOKEN}`] };
 });

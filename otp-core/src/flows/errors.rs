@@ -3,13 +3,13 @@
 //! read. Internal errors carry operator detail in `Debug` only; their message is generic.
 
 use crate::code::CodeError;
-use crate::i18n::{self, Arg, Language};
-use core::fmt;
 use crate::config::ConfigError;
+use crate::i18n::{self, Arg, Language};
 use crate::password::PasswordError;
 use crate::ports::{RngError, StoreError};
 use crate::recovery_code::{CodeSetError, RecoveryCodeError};
 use crate::seal::SealError;
+use core::fmt;
 
 /// The class of an error, which edge-api maps to an HTTP status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

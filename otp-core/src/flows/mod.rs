@@ -75,9 +75,9 @@ pub use recovery::RecoveryView;
 pub use session::SignIn;
 
 use crate::account::Account;
+use crate::account::Recipient;
 use crate::client::ClientAddress;
 use crate::config::ServiceConfig;
-use crate::account::Recipient;
 use crate::i18n::{self, Arg, Language};
 use crate::ports::{Clock, Message, Outbox, Rng, Store};
 use crate::records::{self, AccountRecord, OPS_KEEP};

@@ -7,9 +7,9 @@
 //! tries, the same account lockout ([`crate::throttle`]), the same per-address count.
 
 use super::{AuditKind, FlowError, Service};
-use crate::i18n::Arg;
 use crate::account::{Account, OtpState};
 use crate::code;
+use crate::i18n::Arg;
 use crate::password;
 use crate::recovery_code::{self, CodeSet, RecoveryCode};
 use crate::tokens::AccountToken;
@@ -91,7 +91,11 @@ impl Service<'_> {
         });
         match outcome {
             Ok((to, left)) => {
-                self.mail(&to, "recovery-code-used", &[("left", Arg::Number(left as u64))]);
+                self.mail(
+                    &to,
+                    "recovery-code-used",
+                    &[("left", Arg::Number(left as u64))],
+                );
                 Ok(session)
             }
             Err(FlowError::WrongRecoveryCode) => {
