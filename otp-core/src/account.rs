@@ -345,6 +345,11 @@ const KINDS: [AuditKind; 17] = [
 ];
 
 impl AuditKind {
+    /// Every kind this release writes (not [`AuditKind::Other`]).
+    pub fn known() -> &'static [AuditKind] {
+        &KINDS
+    }
+
     /// snake_case name.
     pub fn as_str(&self) -> &str {
         match self {
