@@ -182,9 +182,9 @@ async function accountPage() {
       return say(msg, t("key-unusable", { reason: fromServer(String(err.message)) }));
     }
     if (offset === undefined) {
-      const matchesDevice = clock.warning && check(Date.now()) !== undefined;
-      return fieldError(form.code, msg, matchesDevice
-        ? t("code-follows-device-clock", { drift: describeDrift(clock.warning) })
+      const warning = clock.warning;
+      return fieldError(form.code, msg, warning && check(Date.now()) !== undefined
+        ? t("code-follows-device-clock", { drift: describeDrift(warning) })
         : t("code-does-not-match"));
     }
     try {

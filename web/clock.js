@@ -6,8 +6,11 @@
 import { $, api, wasm } from "./common.js";
 import { t } from "./i18n.js";
 
-/** Estimated device clock offset (server − device, ms) and drift warning, if any. */
-export const clock = { offsetMs: 0, /** @type {any} */ warning: undefined };
+/**
+ * Estimated device clock offset (server − device, ms) and drift warning, if any.
+ * @type {{offsetMs: number, warning: import("./pkg/wasm_client.js").DriftWarning | undefined}}
+ */
+export const clock = { offsetMs: 0, warning: undefined };
 
 /** Server time in Unix ms, from the device clock corrected by the estimated offset. */
 export const serverNow = () => Date.now() + clock.offsetMs;

@@ -60,7 +60,7 @@ export function t(id, args) {
     console.error(`no message "${id}" in the ${lang} catalog`);
     return id;
   }
-  const text = bundle.formatPattern(message.value, args);
+  const text = bundle.formatPattern(message.value, /** @type {any} */ (args));
   produced.add(text.trim());
   return text;
 }

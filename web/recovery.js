@@ -72,9 +72,10 @@ function deliveryText(status, phoneHint, late = false) {
 function loadHcaptcha() {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("timed out")), 20_000);
-    window.otpEdgeHcaptchaReady = () => {
+    const global = /** @type {any} */ (window);
+    global.otpEdgeHcaptchaReady = () => {
       clearTimeout(timer);
-      resolve(window.hcaptcha);
+      resolve(global.hcaptcha);
     };
     const script = document.createElement("script");
     script.src = "https://js.hcaptcha.com/1/api.js?render=explicit&onload=otpEdgeHcaptchaReady&recaptchacompat=off";

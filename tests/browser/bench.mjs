@@ -8,7 +8,7 @@
 // then LOADS times (default 5, $OTP_EDGE_BENCH_LOADS): a fresh Chromium profile gets the
 // session cookie, opens account.html (first visit: empty HTTP cache), waits until the
 // page is ready, presses "OTP setting…" and waits for the QR code; then the same again
-// in that browser (repeat visit). The times come from the page's own marks (web/app.js,
+// in that browser (repeat visit). The times come from the page's own marks (web/common.js and web/account.js,
 // milliseconds since navigation start):
 //
 //   otp-edge:module-ready — the browser module (wasm-client) is instantiated;

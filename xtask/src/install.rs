@@ -263,7 +263,12 @@ fn ensure_pyotp(apt: &mut Apt) -> Result<()> {
 
 fn ensure_npm_packages(ws: &Workspace) -> Result<()> {
     let dir = ws.browser_tests();
-    if !dir.join("package.json").is_file() || dir.join("node_modules").is_dir() {
+    // npm writes node_modules/.package-lock.json after each install: up to date when it
+    // is newer than the lock file (a pulled change to the packages installs again).
+    let modified = |p: &str| std::fs::metadata(dir.join(p)).and_then(|m| m.modified()).ok();
+    let installed = modified("node_modules/.package-lock.json");
+    let up_to_date = installed.is_some() && installed >= modified("package-lock.json");
+    if !dir.join("package.json").is_file() || up_to_date {
         return Ok(());
     }
     let verb = if dir.join("package-lock.json").is_file() {

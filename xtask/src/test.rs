@@ -9,7 +9,8 @@
 //!    instance, two instances sharing one `redis-server` (tests/tests/spin_stores.rs;
 //!    skipped, and counted so, without a Spin binary);
 //! 3. browser module tests — wasm-bindgen-test in headless Chromium;
-//! 4. browser end-to-end — every `tests/browser/*.mjs` test (activation, recovery);
+//! 4. browser end-to-end — the pages' type check (TypeScript over `// @ts-check`), then
+//!    every `tests/browser/*.mjs` test (activation, recovery, each also in Czech);
 //! 5. fuzz smoke — each cargo-fuzz target for [`FUZZ_SECONDS`] seconds from its corpus.
 //!
 //! Every suite gets the same environment: `OTP_EDGE_HOST_BIN`, `OTP_EDGE_COMPONENT`,
@@ -218,7 +219,7 @@ fn browser_module_tests(ws: &Workspace, env: &TestEnv) -> StepResult {
 }
 
 /// The browser end-to-end scripts, run one after the other.
-const BROWSER_SCRIPTS: &[&str] = &["e2e.mjs", "recovery.mjs"];
+const BROWSER_SCRIPTS: &[&str] = &["typecheck.mjs", "e2e.mjs", "recovery.mjs"];
 
 /// The pages and the module in headless Chromium against a running edge-host.
 fn browser_e2e_tests(ws: &Workspace, env: &TestEnv) -> StepResult {
