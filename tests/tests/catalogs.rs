@@ -40,7 +40,11 @@ fn every_language_has_the_same_messages() {
         assert!(english.len() > 50, "{} ids", english.len());
         for language in LANGUAGES {
             let other = ids(language.tag(), catalog(language));
-            assert_eq!(differences(&english, &other), Vec::<String>::new(), "{language:?}");
+            assert_eq!(
+                differences(&english, &other),
+                Vec::<String>::new(),
+                "{language:?}"
+            );
         }
     }
 }
@@ -226,13 +230,27 @@ fn ids_named_by_scripts() -> BTreeSet<String> {
     let audit_events: Vec<&str> = AuditKind::known().iter().map(AuditKind::as_str).collect();
     let families: &[(&str, &[&str])] = &[
         ("code-", &["empty", "not_digits", "wrong_length"]),
-        ("recovery-code-", &["empty", "not_in_alphabet", "wrong_length"]),
+        (
+            "recovery-code-",
+            &["empty", "not_in_alphabet", "wrong_length"],
+        ),
         ("drift-", &["ahead", "behind"]),
         ("language-", &["cs", "en"]),
-        ("otp-status-", &["disabled", "pending", "active", "suspended"]),
+        (
+            "otp-status-",
+            &["disabled", "pending", "active", "suspended"],
+        ),
         (
             "delivery-",
-            &["sending", "queued", "sent", "delivered", "failed", "not_sent", "other"],
+            &[
+                "sending",
+                "queued",
+                "sent",
+                "delivered",
+                "failed",
+                "not_sent",
+                "other",
+            ],
         ),
         ("event-", &audit_events),
     ];
@@ -282,7 +300,11 @@ fn every_message_a_page_names_exists_in_every_language() {
     let mut named = ids_named_by_scripts();
     for (_, html) in web_files("html") {
         for attribute in ["data-i18n", "data-i18n-label", "data-title"] {
-            named.extend(attribute_values(&html, attribute).into_iter().map(str::to_owned));
+            named.extend(
+                attribute_values(&html, attribute)
+                    .into_iter()
+                    .map(str::to_owned),
+            );
         }
     }
     assert!(named.len() > 100, "{} ids named", named.len());
@@ -312,6 +334,9 @@ fn the_pages_hold_no_text_of_their_own() {
             let values = attribute_values(&html, &format!(" {attribute}"));
             assert!(values.is_empty(), "{name}: {attribute}={values:?}");
         }
-        assert!(html.contains("data-title=\""), "{name}: its title comes from the catalog");
+        assert!(
+            html.contains("data-title=\""),
+            "{name}: its title comes from the catalog"
+        );
     }
 }

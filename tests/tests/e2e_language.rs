@@ -15,8 +15,14 @@ fn error_messages_follow_accept_language() {
     let host = EdgeHost::start(dir.path());
     let body = json!({"email": "not an address", "password": PASSWORD});
     let ask = |language: Option<&str>| {
-        let headers: Vec<(&str, &str)> = language.map(|l| ("accept-language", l)).into_iter().collect();
-        let r = host.client().with_headers(&headers).send("POST", "/api/session", body.clone());
+        let headers: Vec<(&str, &str)> = language
+            .map(|l| ("accept-language", l))
+            .into_iter()
+            .collect();
+        let r = host
+            .client()
+            .with_headers(&headers)
+            .send("POST", "/api/session", body.clone());
         assert_eq!((r.status, r.error()), (400, "invalid_email"));
         r.json["message"].as_str().unwrap().to_owned()
     };
@@ -42,7 +48,11 @@ fn an_account_set_to_czech_gets_its_recovery_e_mail_and_text_in_czech() {
     let email = "jana@example.com";
     let (_, mut c) = register_active(&host, email, PASSWORD, PHONE);
     let account = |c: &mut tests::Client| c.send("GET", "/api/account", Value::Null).json;
-    assert_eq!(account(&mut c)["language"], "en", "created without Accept-Language");
+    assert_eq!(
+        account(&mut c)["language"],
+        "en",
+        "created without Accept-Language"
+    );
 
     let r = c.send("PUT", "/api/account/language", json!({"language": "de"}));
     assert_eq!((r.status, r.error()), (400, "invalid_language"));
@@ -51,7 +61,9 @@ fn an_account_set_to_czech_gets_its_recovery_e_mail_and_text_in_czech() {
     assert_eq!(account(&mut c)["language"], "cs");
 
     // The request itself is in English: the e-mail follows the account, not the request.
-    let r = host.client().send("POST", "/api/recovery", json!({"email": email}));
+    let r = host
+        .client()
+        .send("POST", "/api/recovery", json!({"email": email}));
     assert_eq!(r.status, 202);
     let mail = wait_for_outbox(&host, "the recovery e-mail", |m| m["to"] == email);
     assert_eq!(mail["subject"], "Obnovení přístupu k vašemu účtu");
@@ -71,7 +83,8 @@ fn an_account_set_to_czech_gets_its_recovery_e_mail_and_text_in_czech() {
     let sms = wait_for_outbox(&host, "the recovery text", |m| m["kind"] == "sms");
     let text = sms["body"].as_str().unwrap();
     assert!(
-        text.contains(" je kod pro obnoveni pristupu k uctu ") && text.contains("Nikomu ho nesdelujte."),
+        text.contains(" je kod pro obnoveni pristupu k uctu ")
+            && text.contains("Nikomu ho nesdelujte."),
         "{text}"
     );
     assert!(text[..6].bytes().all(|b| b.is_ascii_digit()), "{text}");
@@ -81,9 +94,17 @@ fn an_account_set_to_czech_gets_its_recovery_e_mail_and_text_in_czech() {
 fn a_registration_in_czech_makes_a_czech_account() {
     let dir = tempfile::tempdir().unwrap();
     let host = EdgeHost::start(dir.path());
-    let mut c = host.client().with_headers(&[("accept-language", "cs-CZ,cs;q=0.9")]);
+    let mut c = host
+        .client()
+        .with_headers(&[("accept-language", "cs-CZ,cs;q=0.9")]);
     let body = json!({"email": "petr@example.com", "password": PASSWORD});
     assert_eq!(c.send("POST", "/api/accounts", body.clone()).status, 201);
-    assert_eq!(c.send("POST", "/api/session", body).json["status"], "signed_in");
-    assert_eq!(c.send("GET", "/api/account", Value::Null).json["language"], "cs");
+    assert_eq!(
+        c.send("POST", "/api/session", body).json["status"],
+        "signed_in"
+    );
+    assert_eq!(
+        c.send("GET", "/api/account", Value::Null).json["language"],
+        "cs"
+    );
 }

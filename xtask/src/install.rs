@@ -265,7 +265,11 @@ fn ensure_npm_packages(ws: &Workspace) -> Result<()> {
     let dir = ws.browser_tests();
     // npm writes node_modules/.package-lock.json after each install: up to date when it
     // is newer than the lock file (a pulled change to the packages installs again).
-    let modified = |p: &str| std::fs::metadata(dir.join(p)).and_then(|m| m.modified()).ok();
+    let modified = |p: &str| {
+        std::fs::metadata(dir.join(p))
+            .and_then(|m| m.modified())
+            .ok()
+    };
     let installed = modified("node_modules/.package-lock.json");
     let up_to_date = installed.is_some() && installed >= modified("package-lock.json");
     if !dir.join("package.json").is_file() || up_to_date {

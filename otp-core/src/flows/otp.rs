@@ -186,14 +186,36 @@ impl Service<'_> {
 
     /// Deactivate OTP with the account password and a current code.
     ///
-    /// Errors: `OtpNotActive`, `InvalidCredentials` (password), `MalformedCode`,
-    /// `InvalidCode` (wrong or replayed code).
+    /// Errors: as [`Service::confirmed_change`].
     pub fn deactivate_otp(
         &self,
         account_id: &str,
         password_input: &str,
         code_input: &str,
     ) -> Result<(), FlowError> {
+        self.confirmed_change(account_id, password_input, code_input, |account| {
+            account.otp = OtpState::Disabled;
+            account.end_links();
+            self.event(account, AuditKind::OtpDeactivated);
+            Ok(())
+        })
+    }
+
+    /// A change to active OTP that the person confirms with the account password and a
+    /// current code (deactivation, a fresh set of recovery codes): the password checked
+    /// under its limits, then one write that consumes the code's time step and makes
+    /// `change`; a wrong code is counted like any other.
+    ///
+    /// Errors: `OtpNotActive`, `MalformedCode`, `InvalidCredentials` (password),
+    /// `InvalidCode` (wrong or replayed code), `TooManyAttempts` / `LockedOut`;
+    /// otherwise `change`'s own.
+    pub(super) fn confirmed_change<T>(
+        &self,
+        account_id: &str,
+        password_input: &str,
+        code_input: &str,
+        mut change: impl FnMut(&mut crate::account::Account) -> Result<T, FlowError>,
+    ) -> Result<T, FlowError> {
         let account = self
             .load_account(account_id)?
             .ok_or(FlowError::NotSignedIn)?;
@@ -201,9 +223,8 @@ impl Service<'_> {
             return Err(FlowError::OtpNotActive);
         };
         code::normalise(code_input, params.digits).map_err(FlowError::MalformedCode)?;
-        let email = account.email.as_str();
         self.address_gate()?;
-        let failures = self.password_gate(email)?;
+        let failures = self.password_gate(account.email.as_str())?;
         let password_ok = password::verify(password_input, &account.password_phc);
         self.password_outcome(failures, password_ok)?;
         if !password_ok {
@@ -212,10 +233,7 @@ impl Service<'_> {
         let mut lock_notice = None;
         let outcome = self.update_account(account_id, |account| {
             self.consume_code(account, code_input, &mut lock_notice)?;
-            account.otp = OtpState::Disabled;
-            account.end_links();
-            self.event(account, AuditKind::OtpDeactivated);
-            Ok(())
+            change(account)
         });
         if let Err(FlowError::InvalidCode) = &outcome {
             self.after_code_failure(lock_notice)?;

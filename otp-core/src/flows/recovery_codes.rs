@@ -8,9 +8,7 @@
 
 use super::{AuditKind, FlowError, Service};
 use crate::account::{Account, OtpState};
-use crate::code;
 use crate::i18n::Arg;
-use crate::password;
 use crate::recovery_code::{self, CodeSet, RecoveryCode};
 use crate::tokens::AccountToken;
 
@@ -111,41 +109,20 @@ impl Service<'_> {
     /// password and a current TOTP code: the old set stops working in the same write.
     /// Returns the new codes, the only time they are shown.
     ///
-    /// Errors: `OtpNotActive`, `MalformedCode`, `InvalidCredentials` (password),
-    /// `InvalidCode` (wrong or replayed code, counted), `TooManyAttempts` / `LockedOut`.
+    /// Errors: as [`Service::confirmed_change`].
     pub fn regenerate_recovery_codes(
         &self,
         account_id: &str,
         password_input: &str,
         code_input: &str,
     ) -> Result<Vec<RecoveryCode>, FlowError> {
-        let account = self
-            .load_account(account_id)?
-            .ok_or(FlowError::NotSignedIn)?;
-        let OtpState::Active { params, .. } = &account.otp else {
-            return Err(FlowError::OtpNotActive);
-        };
-        code::normalise(code_input, params.digits).map_err(FlowError::MalformedCode)?;
-        self.address_gate()?;
-        let failures = self.password_gate(account.email.as_str())?;
-        let password_ok = password::verify(password_input, &account.password_phc);
-        self.password_outcome(failures, password_ok)?;
-        if !password_ok {
-            return Err(FlowError::InvalidCredentials);
-        }
-        let mut lock_notice = None;
         let mut fresh = None;
-        let outcome = self.update_account(account_id, |account| {
-            self.consume_code(account, code_input, &mut lock_notice)?;
+        self.confirmed_change(account_id, password_input, code_input, |account| {
             let (codes, set) = self.fresh_codes(&mut fresh)?;
             replace_codes(account, set);
             self.event(account, AuditKind::RecoveryCodesRegenerated);
             Ok(codes)
-        });
-        if let Err(FlowError::InvalidCode) = &outcome {
-            self.after_code_failure(lock_notice)?;
-        }
-        outcome
+        })
     }
 }
 
