@@ -5,21 +5,23 @@
 //!    secret generation, seal/open, argon2id, a raw HMAC-SHA1 as the floor, and the
 //!    native OTP step;
 //! 2. edge-host ([`load`]): cold and warm-cache starts, then `GET /api/time` and the
-//!    sign-in OTP step at 1, 8 and 64 connections with wrk ([`wrk`]), the OTP step on
-//!    prepared state ([`state`]); a syscall profile when it is slow ([`profile`]);
+//!    sign-in OTP step at 1, 8 and 64 connections ([`loadgen`]: oha, and a hyper client
+//!    sending each prepared step once, [`state`]); a profile when a line is missed
+//!    ([`profile`]);
 //!    then the same component on Spin's SQLite store, `spin up` of spin.toml, at 1
 //!    connection ([`spin`]);
 //! 3. the cost of the edge boundary (native step vs. edge-host p50 at 1 connection);
-//! 4. artifact sizes ([`artifacts`]);
-//! 5. page-load timings in headless Chromium ([`browser`]).
+//! 4. artifact sizes ([`crate::sizes`]);
+//! 5. page-load timings in headless Chromium ([`browser`]);
+//! 6. the lines the figures are held to, measured in the same run ([`report`]).
 //!
 //! Every figure is a median with its spread. Scratch files go to `target/bench/`.
 
-mod artifacts;
 mod browser;
 mod criterion;
 mod host;
 mod load;
+mod loadgen;
 mod machine;
 mod profile;
 mod report;
@@ -27,10 +29,8 @@ mod spin;
 mod spin_report;
 mod state;
 mod stats;
-mod wrk;
 
 use std::fs;
-use std::process::Command;
 use std::time::Instant;
 
 use crate::build::{self, Part};
@@ -51,14 +51,10 @@ pub fn bench(ws: &Workspace) -> Result<()> {
     let scratch = ws.target.join("bench");
     let fsync = machine::fsync_latency(&scratch);
 
-    let sizes = artifacts::measure(ws, &ws.target.join("bench-sizes"))?;
+    let sizes = crate::sizes::measure_all(ws)?;
     let core = criterion::run(ws, &scratch.join("criterion"))?;
     competing.extend(machine::competing_processes());
-    let native_step = core
-        .iter()
-        .find(|r| r.bench.id == "native/otp_step")
-        .map(|r| r.per_iteration.median);
-    let host = load::run(ws, &scratch.join("edge-host"), native_step)?;
+    let host = load::run(ws, &scratch.join("edge-host"), fsync.map(|f| f.median))?;
     let spin = spin::run(ws, &scratch.join("spin"))?;
     competing.extend(machine::competing_processes());
     let browser = browser::run(ws)?;
@@ -71,7 +67,10 @@ pub fn bench(ws: &Workspace) -> Result<()> {
         load_after: machine::load_average(),
         competing,
         fsync,
-        wrk_version: wrk_version(),
+        load_tools: format!(
+            "{} (`GET`), the hyper/tokio client of xtask/src/bench/loadgen.rs (the OTP step)",
+            loadgen::oha_version()
+        ),
         build_took,
         took: started.elapsed(),
     };
@@ -91,21 +90,4 @@ pub fn bench(ws: &Workspace) -> Result<()> {
     println!("\n{text}");
     announce(format!("wrote {}", path.display()));
     Ok(())
-}
-
-/// The first line wrk prints about itself (`wrk 4.1.0 [epoll] …`).
-fn wrk_version() -> String {
-    // wrk has no --version: its usage text starts with the version and exits 1.
-    Command::new("wrk")
-        .arg("--version")
-        .output()
-        .ok()
-        .and_then(|o| {
-            let text = String::from_utf8_lossy(&o.stdout).into_owned()
-                + &String::from_utf8_lossy(&o.stderr);
-            text.lines()
-                .find(|l| l.starts_with("wrk "))
-                .map(|l| l.split(" Copyright").next().unwrap_or(l).trim().to_owned())
-        })
-        .unwrap_or_else(|| "wrk".into())
 }

@@ -10,8 +10,9 @@
 //! - for the tests: Python's `pyotp`, the npm packages of `tests/browser`, and for the
 //!   fuzz smoke run the nightly toolchain (`rustup toolchain install nightly`) and
 //!   `cargo-fuzz` (`cargo install cargo-fuzz`);
-//! - for the benchmarks: Debian's `wrk` (the HTTP load generator run against edge-host),
-//!   `chromium` and Node with the npm packages of `tests/browser` (page-load timings).
+//! - for the benchmarks: `oha` (the HTTP load generator of `GET /api/time`, `cargo install
+//!   oha --locked` at [`OHA_VERSION`], about 15 minutes once), `chromium` and Node with
+//!   the npm packages of `tests/browser` (page-load timings).
 
 use std::process::Command;
 
@@ -26,7 +27,7 @@ pub enum Needs {
     Build,
     /// Everything the tests use on top of [`Needs::Build`].
     Test,
-    /// What `cargo xtask bench` uses on top of [`Needs::Build`]: `wrk`, Chromium, Node
+    /// What `cargo xtask bench` uses on top of [`Needs::Build`]: `oha`, Chromium, Node
     /// and the npm packages of `tests/browser`.
     Bench,
 }
@@ -100,12 +101,6 @@ const DEBIAN_TOOLS: &[DebianTool] = &[
         package: "chromium-driver",
         needed_for: &[Needs::Test],
     },
-    DebianTool {
-        command: "wrk",
-        purpose: "HTTP load generator of the edge-host benchmarks",
-        package: "wrk",
-        needed_for: &[Needs::Bench],
-    },
 ];
 
 /// Makes sure everything `needs` asks for is installed.
@@ -121,7 +116,27 @@ pub fn ensure(ws: &Workspace, needs: Needs) -> Result<()> {
         ensure_pyotp(&mut apt)?;
         ensure_fuzzing(ws)?;
     }
+    if needs == Needs::Bench {
+        ensure_oha()?;
+    }
     Ok(())
+}
+
+/// The oha release the benchmarks read the JSON of.
+pub const OHA_VERSION: &str = "1.16.0";
+
+/// oha, the load generator of `GET /api/time` (`cargo install`, with its lock file).
+fn ensure_oha() -> Result<()> {
+    if find_program("oha").is_some() {
+        return Ok(());
+    }
+    announce(format!(
+        "installing oha {OHA_VERSION} for the benchmarks (cargo install oha --locked, about 15 minutes once)"
+    ));
+    process::run(
+        "installing oha",
+        process::cargo().args(["install", "oha", "--locked", "--version", OHA_VERSION]),
+    )
 }
 
 fn ensure_rust_targets(ws: &Workspace) -> Result<()> {

@@ -1,6 +1,6 @@
 //! edge-host under load: cold and warm starts, then `GET /api/time` and the sign-in OTP
-//! step (success path) at several connection counts, each repeated, with wrk on
-//! 127.0.0.1.
+//! step (success path) at several connection counts, each repeated, on 127.0.0.1
+//! ([`loadgen`]: oha for `GET`, a hyper client for the OTP step).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -10,10 +10,10 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
 use crate::bench::host::{self, CpuTime, HostOptions, RunningHost};
+use crate::bench::loadgen::{self, Load, LoadRun, Script};
 use crate::bench::profile::{self, Profile};
 use crate::bench::state;
 use crate::bench::stats::Summary;
-use crate::bench::wrk::{self, Load, Script, WrkRun};
 use crate::error::{Error, Result};
 use crate::process::announce;
 use crate::workspace::Workspace;
@@ -86,8 +86,8 @@ impl Endpoint {
 /// One run at one level, with edge-host's CPU time.
 #[derive(Debug, Clone)]
 pub struct LevelRun {
-    /// What wrk measured.
-    pub wrk: WrkRun,
+    /// What the load generator measured.
+    pub load: LoadRun,
     /// edge-host's CPU time (all threads) per response.
     pub cpu_per_request: Option<CpuTime>,
     /// Sign-ins prepared for this run (OTP step only).
@@ -117,20 +117,16 @@ pub struct HostResults {
     pub starts: Starts,
     /// Load levels, `GET /api/time` first.
     pub levels: Vec<Level>,
-    /// The profile of the OTP step, taken when a threshold is crossed.
+    /// The profile of the OTP step, taken when it missed one of its lines
+    /// ([`crate::bench::report::host_lines`]).
     pub profile: Option<Profile>,
 }
-
-/// A warm OTP step slower than this at p50 (1 connection) gets a profile.
-pub const SLOW_STEP: Duration = Duration::from_millis(5);
-/// The edge boundary costing more than this many times the native step gets a profile.
-pub const MAX_BOUNDARY_RATIO: f64 = 10.0;
 
 impl HostResults {
     /// The median over runs of the OTP step's p50 latency at `connections`, ns.
     pub fn otp_step_p50_ns(&self, connections: u32) -> Option<f64> {
         let level = self.level(Endpoint::OtpStep, connections)?;
-        let p50s: Vec<f64> = level.runs.iter().map(|r| r.wrk.p50_us * 1e3).collect();
+        let p50s: Vec<f64> = level.runs.iter().map(|r| r.load.p50_us * 1e3).collect();
         Summary::of(&p50s).map(|s| s.median)
     }
 
@@ -169,9 +165,10 @@ impl Scratch {
 }
 
 /// Measures starts and load levels, and profiles the OTP step when it crosses a
-/// threshold (`native_step`: the native step's median, ns, when known); `scratch` is
+/// line ([`crate::bench::report::host_lines`], with `fsync_ns` the measured flush);
+/// `scratch` is
 /// emptied first.
-pub fn run(ws: &Workspace, scratch: &Path, native_step: Option<f64>) -> Result<HostResults> {
+pub fn run(ws: &Workspace, scratch: &Path, fsync_ns: Option<f64>) -> Result<HostResults> {
     remove_dir(scratch)?;
     let mut key = [0u8; 32];
     getrandom::fill(&mut key).map_err(Error::Random)?;
@@ -205,13 +202,17 @@ pub fn run(ws: &Workspace, scratch: &Path, native_step: Option<f64>) -> Result<H
         levels,
         profile: None,
     };
-    if let Some(p50) = results.otp_step_p50_ns(1)
-        && (p50 > SLOW_STEP.as_nanos() as f64
-            || native_step.is_some_and(|native| p50 / native > MAX_BOUNDARY_RATIO))
+    if crate::bench::report::host_lines(&results, fsync_ns)
+        .iter()
+        .any(|l| !l.met)
     {
         let data = scratch.data_dir("profile")?;
         let options = scratch.options(data, warm_cache.clone());
-        results.profile = Some(profile::otp_step(ws, &scratch.dir.join("wrk"), &options)?);
+        results.profile = Some(profile::otp_step(
+            ws,
+            &scratch.dir.join("profile"),
+            &options,
+        )?);
     }
     remove_dir(&scratch.dir.join("data"))?;
     Ok(results)
@@ -273,29 +274,23 @@ fn one_start(ws: &Workspace, options: &HostOptions) -> Result<StartSample> {
 fn time_levels(ws: &Workspace, scratch: &Scratch, cache: &Path) -> Result<Vec<Level>> {
     let data = scratch.data_dir("time")?;
     let host = RunningHost::start(ws, &scratch.options(data, cache.to_path_buf()))?;
-    let wrk_dir = scratch.dir.join("wrk");
     let load = |connections, seconds| Load {
         base_url: host.base_url(),
         connections,
         duration: Duration::from_secs(seconds),
         script: Script::Get("/api/time"),
     };
-    announce("wrk: 1 s warm-up of GET /api/time (not recorded)");
-    wrk::run(&load(8, 1), &wrk_dir)?;
+    announce("oha: 1 s warm-up of GET /api/time (not recorded)");
+    loadgen::run(&load(8, 1))?;
     let mut levels = Vec::new();
     for connections in CONNECTIONS {
         let mut runs = Vec::new();
         for run in 0..RUNS {
             announce(format!(
-                "wrk: GET /api/time, {connections} connection(s), {RUN_SECONDS} s, run {}/{RUNS}",
+                "oha: GET /api/time, {connections} connection(s), {RUN_SECONDS} s, run {}/{RUNS}",
                 run + 1
             ));
-            runs.push(measured(
-                &host,
-                &load(connections, RUN_SECONDS),
-                &wrk_dir,
-                0,
-            )?);
+            runs.push(measured(&host, &load(connections, RUN_SECONDS), 0)?);
         }
         levels.push(Level {
             endpoint: Endpoint::Time,
@@ -319,7 +314,7 @@ fn sign_ins_per_run(
     let best_time_rps = time_levels
         .iter()
         .flat_map(|l| &l.runs)
-        .map(|r| r.wrk.rps())
+        .map(|r| r.load.rps())
         .fold(0.0, f64::max);
     let bound = (best_time_rps * PILOT_SECONDS as f64 * HEADROOM).ceil() as usize;
     let connections = CONNECTIONS[CONNECTIONS.len() - 1];
@@ -332,16 +327,16 @@ fn sign_ins_per_run(
         "pilot",
         bound.clamp(MIN_SIGN_INS, PILOT_SIGN_INS),
     )?;
-    let rate = if pilot.wrk.exhausted_threads > 0 {
+    let rate = if pilot.load.exhausted_connections > 0 {
         best_time_rps
     } else {
-        pilot.wrk.rps()
+        pilot.load.rps()
     };
     Ok(((rate * RUN_SECONDS as f64 * HEADROOM).ceil() as usize).clamp(MIN_SIGN_INS, MAX_SIGN_INS))
 }
 
 /// One OTP-step run: a fresh data directory with `sign_ins` prepared sign-ins, a fresh
-/// edge-host on it, wrk sending each once.
+/// edge-host on it, the load client sending each once.
 fn otp_step_run(
     ws: &Workspace,
     scratch: &Scratch,
@@ -351,7 +346,7 @@ fn otp_step_run(
     sign_ins: usize,
 ) -> Result<LevelRun> {
     announce(format!(
-        "wrk: POST /api/session/otp, {connections} connection(s), {RUN_SECONDS} s, run {}/{RUNS} \
+        "client: POST /api/session/otp, {connections} connection(s), {RUN_SECONDS} s, run {}/{RUNS} \
          ({sign_ins} sign-ins prepared)",
         run + 1
     ));
@@ -378,26 +373,21 @@ fn otp_step_once(
         tag,
         crate::bench::machine::unix_now() * 1000,
     )?;
-    let bodies_file = scratch.dir.join("wrk").join("otp-bodies.jsonl");
-    fs::create_dir_all(scratch.dir.join("wrk"))
-        .map_err(|e| Error::io("creating", scratch.dir.join("wrk"), e))?;
-    fs::write(&bodies_file, bodies.join("\n") + "\n")
-        .map_err(|e| Error::io("writing", &bodies_file, e))?;
     let host = RunningHost::start(ws, &scratch.options(data, cache.to_path_buf()))?;
     let load = Load {
         base_url: host.base_url(),
         connections,
         duration: Duration::from_secs(seconds),
-        script: Script::OtpStep(bodies_file),
+        script: Script::OtpStep(bodies.into()),
     };
-    let result = measured(&host, &load, &scratch.dir.join("wrk"), sign_ins);
+    let result = measured(&host, &load, sign_ins);
     if let Ok(r) = &result
-        && r.wrk.non200 > 0
+        && r.load.non200 > 0
     {
         announce(format!(
             "{} of {} OTP steps were not 200; edge-host's log ends:\n{}",
-            r.wrk.non200,
-            r.wrk.requests,
+            r.load.non200,
+            r.load.requests,
             host.log_tail(5)
         ));
     }
@@ -409,17 +399,17 @@ fn otp_step_once(
 }
 
 /// Runs `load` against `host`, with edge-host's CPU time per response.
-fn measured(host: &RunningHost, load: &Load, wrk_dir: &Path, prepared: usize) -> Result<LevelRun> {
+fn measured(host: &RunningHost, load: &Load, prepared: usize) -> Result<LevelRun> {
     let cpu_before = host.cpu_time();
-    let wrk = wrk::run(load, wrk_dir)?;
+    let run = loadgen::run(load)?;
     let cpu_per_request = match (cpu_before, host.cpu_time()) {
-        (Some(before), Some(after)) if wrk.requests > 0 => {
-            Some(after.since_per(before, wrk.requests))
+        (Some(before), Some(after)) if run.requests > 0 => {
+            Some(after.since_per(before, run.requests))
         }
         _ => None,
     };
     Ok(LevelRun {
-        wrk,
+        load: run,
         cpu_per_request,
         prepared,
         peak_rss_kib: host.peak_rss_kib(),

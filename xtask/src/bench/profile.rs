@@ -1,13 +1,10 @@
-//! A profile of the OTP step through edge-host, taken when a threshold of the brief is
-//! crossed (the edge boundary costing more than 10× the native step, or a warm step
-//! slower than 5 ms at p50), while wrk sends OTP steps on one connection:
+//! A profile of the OTP step through edge-host, taken when it misses one of its lines
+//! ([`crate::bench::report::host_lines`]), while the load client sends OTP steps on one
+//! connection:
 //!
 //! - where the CPU goes — `perf record` of edge-host, by shared object: the kernel,
 //!   edge-host itself (wasmtime, SQLite, tokio), the component's compiled code (perf's
 //!   `[JIT]`), libc — and the hottest symbols;
-//! - what the step waits for — `strace -f -c -w`: durable writes (`fsync`/`fdatasync`)
-//!   and file I/O per step, with the wall time they took.
-//!
 //! - what the disk costs — the same load with the data directory in `/dev/shm` (tmpfs,
 //!   where `fsync` returns at once), untraced.
 //!
@@ -15,20 +12,18 @@
 //! tool (or /dev/shm) is missing or not allowed to attach.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use crate::bench::host::{HostOptions, RunningHost};
+use crate::bench::loadgen::{self, Load, LoadRun, Script};
 use crate::bench::machine::unix_now;
 use crate::bench::state;
-use crate::bench::wrk::{self, Load, Script, WrkRun};
 use crate::error::{Error, Result};
 use crate::process::{announce, find_program};
 use crate::workspace::Workspace;
 
-/// The system calls strace counts.
-const TRACED: &str = "trace=fdatasync,fsync,pwrite64,pread64,openat";
 /// Length of each profiled load.
 const SECONDS: u64 = 3;
 /// Sign-ins prepared for it (far more than one connection sends in that time).
@@ -37,17 +32,6 @@ const SIGN_INS: usize = 3_000;
 const PERF_HZ: &str = "999";
 /// Hottest symbols reported.
 const TOP_SYMBOLS: usize = 8;
-
-/// One line of strace's summary.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SyscallLine {
-    /// The system call.
-    pub name: String,
-    /// How often it was made.
-    pub calls: u64,
-    /// Wall time spent in it, all calls together.
-    pub seconds: f64,
-}
 
 /// A share of perf's samples.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,32 +44,11 @@ pub struct Share {
     pub name: String,
 }
 
-/// What strace saw.
-#[derive(Debug, Clone)]
-pub struct Syscalls {
-    /// The load while traced (strace slows system calls down).
-    pub run: WrkRun,
-    /// The traced system calls.
-    pub lines: Vec<SyscallLine>,
-}
-
-impl Syscalls {
-    /// Calls per successful step and wall time per call (ns) of `name`, if it was called.
-    pub fn per_step(&self, name: &str) -> Option<(f64, f64)> {
-        let line = self.lines.iter().find(|s| s.name == name)?;
-        let ok = (self.run.requests - self.run.non200).max(1);
-        Some((
-            line.calls as f64 / ok as f64,
-            line.seconds * 1e9 / line.calls.max(1) as f64,
-        ))
-    }
-}
-
 /// What perf saw.
 #[derive(Debug, Clone)]
 pub struct CpuProfile {
     /// The load while sampled.
-    pub run: WrkRun,
+    pub run: LoadRun,
     /// Samples taken.
     pub samples: u64,
     /// Shares by shared object.
@@ -99,10 +62,8 @@ pub struct CpuProfile {
 pub struct Profile {
     /// Where the CPU goes, when perf could run.
     pub cpu: Option<CpuProfile>,
-    /// The waits, when strace could run.
-    pub syscalls: Option<Syscalls>,
     /// The same load with the data directory on tmpfs, untraced.
-    pub on_tmpfs: Option<WrkRun>,
+    pub on_tmpfs: Option<LoadRun>,
 }
 
 /// Where the tmpfs pass keeps its data directory.
@@ -138,30 +99,6 @@ pub fn otp_step(ws: &Workspace, scratch: &Path, options: &HostOptions) -> Result
     } else {
         announce("perf is not installed (Debian: linux-perf): no CPU profile of the OTP step");
     }
-    if find_program("strace").is_some() {
-        announce(format!(
-            "profile: strace -f -c -w of edge-host during {SECONDS} s of OTP steps on 1 connection"
-        ));
-        let summary = scratch.join("strace-summary.txt");
-        let _ = fs::remove_file(&summary);
-        let run = traced_load(ws, scratch, options, |pid| {
-            Command::new("strace")
-                .args(["-f", "-c", "-w", "-e", TRACED, "-o"])
-                .arg(&summary)
-                .args(["-p", &pid.to_string()])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-        })?;
-        let lines = parse_strace(&fs::read_to_string(&summary).unwrap_or_default());
-        if lines.is_empty() {
-            announce("strace gave no summary (not allowed to trace?)");
-        } else {
-            profile.syscalls = Some(Syscalls { run, lines });
-        }
-    } else {
-        announce("strace is not installed: no syscall profile of the OTP step");
-    }
     let tmpfs = Path::new(TMPFS);
     if tmpfs.is_dir() {
         announce(format!(
@@ -190,7 +127,7 @@ fn traced_load(
     scratch: &Path,
     options: &HostOptions,
     tracer: impl FnOnce(u32) -> std::io::Result<Child>,
-) -> Result<WrkRun> {
+) -> Result<LoadRun> {
     let _ = fs::remove_dir_all(&options.data_dir);
     let bodies = state::prepare_sign_ins(
         &options.data_dir,
@@ -200,9 +137,6 @@ fn traced_load(
         unix_now() * 1000,
     )?;
     fs::create_dir_all(scratch).map_err(|e| Error::io("creating", scratch, e))?;
-    let bodies_file: PathBuf = scratch.join("profile-bodies.jsonl");
-    fs::write(&bodies_file, bodies.join("\n") + "\n")
-        .map_err(|e| Error::io("writing", &bodies_file, e))?;
     let host = RunningHost::start(ws, options)?;
     let mut tracer = tracer(host.pid()).map_err(|source| Error::Spawn {
         command: "a profiler".into(),
@@ -214,9 +148,9 @@ fn traced_load(
         base_url: host.base_url(),
         connections: 1,
         duration: Duration::from_secs(SECONDS),
-        script: Script::OtpStep(bodies_file),
+        script: Script::OtpStep(bodies.into()),
     };
-    let run = wrk::run(&load, scratch);
+    let run = loadgen::run(&load);
     let _ = Command::new("kill")
         .args(["-INT", &tracer.id().to_string()])
         .status();
@@ -288,43 +222,9 @@ fn parse_shares(report: &str) -> Vec<Share> {
         .collect()
 }
 
-/// The lines of `strace -c`'s table (`% time  seconds  usecs/call  calls  [errors]  syscall`).
-fn parse_strace(text: &str) -> Vec<SyscallLine> {
-    text.lines()
-        .filter_map(|line| {
-            let cols: Vec<&str> = line.split_whitespace().collect();
-            let name = *cols.last()?;
-            if cols.len() < 5 || name == "total" || !cols[0].contains('.') {
-                return None;
-            }
-            Some(SyscallLine {
-                name: name.to_owned(),
-                seconds: cols[1].parse().ok()?,
-                calls: cols[3].parse().ok()?,
-            })
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reads_strace_summaries() {
-        let text = "% time     seconds  usecs/call     calls    errors syscall\n\
-            ------ ----------- ----------- --------- --------- ----------------\n \
-            97.10    1.234567        3900       316           fdatasync\n  \
-            2.90    0.036000          30      1200         5 pread64\n\
-            ------ ----------- ----------- --------- --------- ----------------\n\
-            100.00    1.270567                  1516         5 total\n";
-        let lines = parse_strace(text);
-        assert_eq!(lines.len(), 2);
-        assert_eq!(lines[0].name, "fdatasync");
-        assert_eq!(lines[0].calls, 316);
-        assert_eq!(lines[1].calls, 1200);
-        assert!((lines[0].seconds - 1.234567).abs() < 1e-9);
-    }
 
     #[test]
     fn reads_perf_reports() {

@@ -1,6 +1,6 @@
 //! The same component on real Spin, in the same run as edge-host: `spin up` of the
 //! repository's spin.toml on Spin's own SQLite store, then `GET /api/time` and the
-//! sign-in OTP step at 1 connection with wrk, [`RUNS`] runs each, the OTP step on
+//! sign-in OTP step at 1 connection ([`crate::bench::loadgen`]), [`RUNS`] runs each, the OTP step on
 //! prepared sign-ins ([`state`] writes them into Spin's `sqlite_key_value.db`, which has
 //! edge-host's layout). Skipped, and said so, without a Spin binary (`OTP_EDGE_SPIN`,
 //! `spin` on PATH, or `../shared/bin/spin`).
@@ -17,8 +17,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
 use crate::bench::load::{MIN_SIGN_INS, RUN_SECONDS, RUNS};
+use crate::bench::loadgen::{self, Load, LoadRun, Script};
 use crate::bench::state;
-use crate::bench::wrk::{self, Load, Script, WrkRun};
 use crate::error::{Error, Result};
 use crate::process::{announce, find_program};
 use crate::workspace::Workspace;
@@ -29,9 +29,9 @@ pub struct SpinResults {
     /// `spin --version`.
     pub version: String,
     /// `GET /api/time` at 1 connection, each run.
-    pub time: Vec<WrkRun>,
+    pub time: Vec<LoadRun>,
     /// The OTP step at 1 connection, each run.
-    pub otp_step: Vec<WrkRun>,
+    pub otp_step: Vec<LoadRun>,
 }
 
 /// Spin's figures, or why there are none.
@@ -68,8 +68,6 @@ pub fn run(ws: &Workspace, scratch: &Path) -> Result<SpinOutcome> {
     let mut key = [0u8; 32];
     getrandom::fill(&mut key).map_err(Error::Random)?;
     let seal_keys = format!("bench:{}", BASE64.encode(key));
-    let wrk_dir = scratch.join("wrk");
-    fs::create_dir_all(&wrk_dir).map_err(|e| Error::io("creating", &wrk_dir, e))?;
     announce(format!(
         "Spin: preparing {RUNS} × {MIN_SIGN_INS} sign-ins in its SQLite store"
     ));
@@ -82,9 +80,7 @@ pub fn run(ws: &Workspace, scratch: &Path) -> Result<SpinOutcome> {
             &format!("spin{run}"),
             crate::bench::machine::unix_now() * 1000,
         )?;
-        let file = wrk_dir.join(format!("otp-bodies-{run}.jsonl"));
-        fs::write(&file, lines.join("\n") + "\n").map_err(|e| Error::io("writing", &file, e))?;
-        bodies.push(file);
+        bodies.push(lines);
     }
     let app = SpinUp::start(ws, &spin, &state_dir, &seal_keys)?;
     let load = |script| Load {
@@ -93,29 +89,26 @@ pub fn run(ws: &Workspace, scratch: &Path) -> Result<SpinOutcome> {
         duration: Duration::from_secs(RUN_SECONDS),
         script,
     };
-    announce("wrk on Spin: 1 s warm-up of GET /api/time (not recorded)");
-    wrk::run(
-        &Load {
-            duration: Duration::from_secs(1),
-            ..load(Script::Get("/api/time"))
-        },
-        &wrk_dir,
-    )?;
+    announce("oha on Spin: 1 s warm-up of GET /api/time (not recorded)");
+    loadgen::run(&Load {
+        duration: Duration::from_secs(1),
+        ..load(Script::Get("/api/time"))
+    })?;
     let mut time = Vec::new();
     let mut otp_step = Vec::new();
     for run in 0..RUNS {
         announce(format!(
-            "wrk on Spin: GET /api/time, 1 connection, run {}/{RUNS}",
+            "oha on Spin: GET /api/time, 1 connection, run {}/{RUNS}",
             run + 1
         ));
-        time.push(wrk::run(&load(Script::Get("/api/time")), &wrk_dir)?);
+        time.push(loadgen::run(&load(Script::Get("/api/time")))?);
     }
-    for (run, file) in bodies.into_iter().enumerate() {
+    for (run, lines) in bodies.into_iter().enumerate() {
         announce(format!(
-            "wrk on Spin: POST /api/session/otp, 1 connection, run {}/{RUNS}",
+            "client on Spin: POST /api/session/otp, 1 connection, run {}/{RUNS}",
             run + 1
         ));
-        otp_step.push(wrk::run(&load(Script::OtpStep(file)), &wrk_dir)?);
+        otp_step.push(loadgen::run(&load(Script::OtpStep(lines.into())))?);
     }
     drop(app);
     let _ = fs::remove_dir_all(&state_dir);

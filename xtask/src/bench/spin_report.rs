@@ -4,15 +4,15 @@
 use std::fmt::Write as _;
 
 use crate::bench::load::{Endpoint, HostResults};
+use crate::bench::loadgen::LoadRun;
 use crate::bench::spin::SpinOutcome;
 use crate::bench::stats::{self, Summary};
-use crate::bench::wrk::WrkRun;
 
-fn p50s(runs: &[&WrkRun]) -> Option<Summary> {
+fn p50s(runs: &[&LoadRun]) -> Option<Summary> {
     Summary::of(&runs.iter().map(|r| r.p50_us * 1e3).collect::<Vec<_>>())
 }
 
-fn rates(runs: &[&WrkRun]) -> Option<Summary> {
+fn rates(runs: &[&LoadRun]) -> Option<Summary> {
     Summary::of(&runs.iter().map(|r| r.rps()).collect::<Vec<_>>())
 }
 
@@ -31,7 +31,7 @@ pub fn section(md: &mut String, host: &HostResults, spin: &SpinOutcome) {
     let _ = writeln!(
         md,
         "## 2b. The same component on Spin (`{}`, its SQLite store), same run\n\n\
-         `spin up` of spin.toml, wrk at 1 connection (sequential requests), the OTP step on \
+         `spin up` of spin.toml, 1 connection (sequential requests; oha for `GET`, the load client for the OTP step), the OTP step on \
          prepared sign-ins as for edge-host; median of the runs' p50 (min–max).\n",
         spin.version
     );
@@ -39,13 +39,13 @@ pub fn section(md: &mut String, host: &HostResults, spin: &SpinOutcome) {
         md,
         "| at 1 connection | edge-host | Spin | Spin ÷ edge-host |\n| --- | ---: | ---: | ---: |"
     );
-    let host_runs = |endpoint| -> Vec<&WrkRun> {
+    let host_runs = |endpoint| -> Vec<&LoadRun> {
         host.level(endpoint, 1)
-            .map(|l| l.runs.iter().map(|r| &r.wrk).collect())
+            .map(|l| l.runs.iter().map(|r| &r.load).collect())
             .unwrap_or_default()
     };
-    let spin_time: Vec<&WrkRun> = spin.time.iter().collect();
-    let spin_step: Vec<&WrkRun> = spin.otp_step.iter().collect();
+    let spin_time: Vec<&LoadRun> = spin.time.iter().collect();
+    let spin_step: Vec<&LoadRun> = spin.otp_step.iter().collect();
     for (what, edge, on_spin) in [
         ("`GET /api/time` p50", host_runs(Endpoint::Time), &spin_time),
         ("OTP step p50", host_runs(Endpoint::OtpStep), &spin_step),
