@@ -5,7 +5,7 @@
 //! - the sign-in OTP step through a small client on hyper/tokio: one HTTP/1.1 connection
 //!   per task on one thread, each prepared body sent exactly once (a task that finds none
 //!   left stops and is counted), every latency on the monotonic clock into an
-//!   HdrHistogram (3 significant digits).
+//!   HdrHistogram (3 significant digits); `TCP_NODELAY` on every connection.
 
 use std::process::Command;
 use std::sync::Arc;
@@ -102,6 +102,8 @@ fn oha(load: &Load, path: &str) -> Result<LoadRun> {
         &format!("{}ms", load.duration.as_millis()),
         "-t",
         &format!("{}s", REQUEST_TIMEOUT.as_secs()),
+        // Requests in flight at the end are answered and counted, not aborted.
+        "--wait-ongoing-requests-after-deadline",
         &format!("{}{path}", load.base_url),
     ]);
     let out = command.output().map_err(|source| Error::Spawn {
