@@ -7,7 +7,7 @@
 //! - `serve [-- ARGS]` — build, then run edge-host with ARGS (portal on
 //!   <http://127.0.0.1:3000> by default);
 //! - `test` — build, then every test suite, stopping at the first failure;
-//! - `bench` — build, then benchmarks (otp-core, edge-host under wrk, sizes, page loads)
+//! - `bench` — build, then benchmarks (otp-core, edge-host and Spin under load, sizes, page loads)
 //!   into `BENCHMARKS.md`;
 //! - `reseal --url URL` — key rotation: re-seal every shared secret of a running
 //!   deployment under its current sealing key.
@@ -64,7 +64,7 @@ enum Task {
     },
     /// Install what the tests need, build, then run every test suite.
     Test,
-    /// Install wrk and the browser tools, build, run every benchmark and write BENCHMARKS.md.
+    /// Install oha and the browser tools, build, run every benchmark and write BENCHMARKS.md.
     Bench,
     /// Only check and install the prerequisites (all of them, as `test` needs).
     Install,
