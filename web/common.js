@@ -3,7 +3,7 @@
 // report errors, and the start of every page (catalog, language switch). Each page has
 // its own module (sign-in.js, account.js, recovery.js) importing these.
 
-import { fromServer, lang, t, translatePage, wireLanguageSwitch } from "./i18n.js";
+import { catalogLoaded, fromServer, lang, t, translatePage, wireLanguageSwitch } from "./i18n.js";
 
 /**
  * The first element matching `selector` (the pages know their own markup).
@@ -15,8 +15,9 @@ export const $ = (selector, root = document) => root.querySelector(selector);
 
 /** @typedef {typeof import("./pkg/wasm_client.js")} WasmClient */
 
-/** The wasm-client module, or null when it could not be loaded. */
-export const wasm = await loadWasm();
+/** The wasm-client module, or null when it could not be loaded (fetched while the
+ * catalog is). */
+export const wasm = (await Promise.all([loadWasm(), catalogLoaded]))[0];
 
 /** @returns {Promise<WasmClient | null>} */
 async function loadWasm() {
@@ -165,8 +166,7 @@ export function typedCode(field, region, digits = 6) {
   if (!wasm) return field.value.replaceAll(" ", "");
   const result = wasm.normaliseCode(field.value, digits);
   if (result.ok) return result.code;
-  const got = field.value.replaceAll(" ", "").length;
-  fieldError(field, region, t(`code-${result.reason}`, { expected: digits, got }));
+  fieldError(field, region, t(`code-${result.reason}`, { expected: result.expected ?? digits, got: result.got ?? 0 }));
   return null;
 }
 

@@ -18,8 +18,7 @@ export function typedRecoveryCode(field, region) {
   if (!wasm) return field.value.trim();
   const result = wasm.normaliseRecoveryCode(field.value);
   if (result.ok) return result.code;
-  const got = field.value.replace(/[\s\-\u2010-\u2015]/g, "").length;
-  fieldError(field, region, t(`recovery-code-${result.reason}`, { got }));
+  fieldError(field, region, t(`recovery-code-${result.reason}`, { got: result.got ?? 0 }));
   return null;
 }
 

@@ -3,7 +3,7 @@
 
 use crate::js::{object, whole_number};
 use otp_core::code::{self, CodeError};
-use otp_core::recovery_code;
+use otp_core::recovery_code::{self, RecoveryCodeError};
 use wasm_bindgen::prelude::*;
 
 /// Message returned when `digits` itself is unusable (not a whole number 1..=255).
@@ -28,8 +28,9 @@ pub fn normalise(input: &str, digits: f64) -> Result<String, CodeError> {
 ///
 /// Returns `{ok: true, code}` with ASCII spaces removed, or `{ok: false, reason,
 /// message}` where `reason` is `CodeError::code()` (`"empty"`, `"not_digits"`,
-/// `"wrong_length"`) and `message` its text, ready to show. A non-string `input` counts
-/// as empty; an unusable `digits` gives `"wrong_length"`. Never throws.
+/// `"wrong_length"`, which also carries `expected` and `got`, the digits wanted and
+/// found) and `message` its English text. A non-string `input` counts as empty; an
+/// unusable `digits` gives `"wrong_length"`. Never throws.
 #[wasm_bindgen(js_name = normaliseCode, unchecked_return_type = "NormalisedCode")]
 pub fn normalise_code_js(
     #[wasm_bindgen(unchecked_param_type = "string")] input: JsValue,
@@ -43,11 +44,16 @@ pub fn normalise_code_js(
                 CodeError::WrongLength { expected: 0, .. } => BAD_DIGITS_MESSAGE.to_owned(),
                 other => other.to_string(),
             };
-            object(&[
+            let mut fields = vec![
                 ("ok", JsValue::FALSE),
                 ("reason", JsValue::from_str(err.code())),
                 ("message", JsValue::from_str(&message)),
-            ])
+            ];
+            if let CodeError::WrongLength { expected, got } = err {
+                fields.push(("expected", JsValue::from_f64(f64::from(expected))));
+                fields.push(("got", JsValue::from_f64(got as f64)));
+            }
+            object(&fields)
         }
     }
 }
@@ -56,8 +62,8 @@ pub fn normalise_code_js(
 ///
 /// Follows `otp_core::recovery_code::normalise`: `{ok: true, code}` with the code in
 /// its printed form (`XXXX-XXXX-XXXX`), or `{ok: false, reason, message}` where `reason`
-/// is `"empty"`, `"not_in_alphabet"` or `"wrong_length"`. A non-string `input` counts
-/// as empty. Never throws.
+/// is `"empty"`, `"not_in_alphabet"` or `"wrong_length"` (with `got`, the characters
+/// found). A non-string `input` counts as empty. Never throws.
 #[wasm_bindgen(
     js_name = normaliseRecoveryCode,
     unchecked_return_type = "NormalisedRecoveryCode"
@@ -71,11 +77,17 @@ pub fn normalise_recovery_code_js(
             ("ok", JsValue::TRUE),
             ("code", JsValue::from_str(&code.grouped())),
         ]),
-        Err(err) => object(&[
-            ("ok", JsValue::FALSE),
-            ("reason", JsValue::from_str(err.code())),
-            ("message", JsValue::from_str(&err.to_string())),
-        ]),
+        Err(err) => {
+            let mut fields = vec![
+                ("ok", JsValue::FALSE),
+                ("reason", JsValue::from_str(err.code())),
+                ("message", JsValue::from_str(&err.to_string())),
+            ];
+            if let RecoveryCodeError::WrongLength { got } = err {
+                fields.push(("got", JsValue::from_f64(got as f64)));
+            }
+            object(&fields)
+        }
     }
 }
 

@@ -8,12 +8,12 @@ const TS_TYPES: &'static str = r#"
 /** Result of `normaliseCode`: the normalised digits, or why the input was refused. */
 export type NormalisedCode =
   | { ok: true; code: string }
-  | { ok: false; reason: "empty" | "not_digits" | "wrong_length"; message: string };
+  | { ok: false; reason: "empty" | "not_digits" | "wrong_length"; message: string; expected?: number; got?: number };
 
 /** Result of `normaliseRecoveryCode`: the code in its printed form, or why it was refused. */
 export type NormalisedRecoveryCode =
   | { ok: true; code: string }
-  | { ok: false; reason: "empty" | "not_in_alphabet" | "wrong_length"; message: string };
+  | { ok: false; reason: "empty" | "not_in_alphabet" | "wrong_length"; message: string; got?: number };
 
 /** One `GET /api/time` round trip, all in Unix milliseconds on the device clock. */
 export interface TimeSample {

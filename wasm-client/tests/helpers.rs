@@ -201,4 +201,10 @@ fn recovery_codes_are_normalised_as_otp_core_does() {
     }
     let not_a_string = normalise_recovery_code_js(JsValue::from_f64(7.0));
     assert_eq!(prop_str(&not_a_string, "reason"), "empty");
+    // The count the pages put into their message comes from otp-core's.
+    let short = normalise_recovery_code_js(js("7kqm 3xrt"));
+    assert_eq!(prop(&short, "got").as_f64(), Some(8.0));
+    let code = wasm_client::code_entry::normalise_code_js(js("123 45"), 6.0);
+    assert_eq!(prop(&code, "got").as_f64(), Some(5.0));
+    assert_eq!(prop(&code, "expected").as_f64(), Some(6.0));
 }
