@@ -34,14 +34,22 @@ function chooseLanguage() {
 
 const bundle = new FluentBundle(lang, { useIsolating: false });
 const missing = [];
-try {
-  const response = await fetch(`locales/${lang}.ftl`, { cache: "no-cache" });
-  if (!response.ok) throw new Error(`HTTP ${response.status}`);
-  const errors = bundle.addResource(new FluentResource(await response.text()));
-  for (const error of errors) console.error("catalog", error);
-} catch (err) {
-  console.error(`the ${lang} catalog could not be loaded`, err);
-}
+
+/**
+ * The catalog, loading from the moment this module is evaluated; common.js awaits it
+ * together with the browser module, so the two downloads overlap. Nothing calls t()
+ * before it settles.
+ */
+export const catalogLoaded = (async () => {
+  try {
+    const response = await fetch(`locales/${lang}.ftl`, { cache: "no-cache" });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const errors = bundle.addResource(new FluentResource(await response.text()));
+    for (const error of errors) console.error("catalog", error);
+  } catch (err) {
+    console.error(`the ${lang} catalog could not be loaded`, err);
+  }
+})();
 
 /** Every text t() produced (and every server message shown), for the browser tests. */
 const produced = new Set();
