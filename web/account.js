@@ -203,35 +203,35 @@ async function accountPage() {
     }
   });
 
-  onSubmit($("#deactivate-form"), async (form, msg) => {
-    if (!form.password.value) return fieldError(form.password, msg, t("password-missing"));
-    const code = typedCode(form.code, msg);
-    if (code === null) return;
-    try {
-      await api("POST", "/api/otp/deactivate", { password: form.password.value, code });
-      form.reset();
-      say(pageMsg, t("otp-off"), "ok");
-      await refresh();
-    } catch (err) {
-      const field = err.code === "invalid_credentials" ? form.password : form.code;
-      fieldError(field, msg, err.message);
-    }
+  /**
+   * A form that confirms a change to active OTP with the password and a current code
+   * (otp-core's confirmed change): POST to `path`, then `done(answer, msg)`.
+   * @param {string} selector
+   * @param {string} path
+   * @param {(answer: any, msg: HTMLElement) => Promise<void>} done
+   */
+  const confirmedForm = (selector, path, done) =>
+    onSubmit($(selector), async (form, msg) => {
+      if (!form.password.value) return fieldError(form.password, msg, t("password-missing"));
+      const code = typedCode(form.code, msg);
+      if (code === null) return;
+      try {
+        const answer = await api("POST", path, { password: form.password.value, code });
+        form.reset();
+        await done(answer, msg);
+      } catch (err) {
+        const field = err.code === "invalid_credentials" ? form.password : form.code;
+        fieldError(field, msg, err.message);
+      }
+    });
+  confirmedForm("#deactivate-form", "/api/otp/deactivate", async () => {
+    say(pageMsg, t("otp-off"), "ok");
+    await refresh();
   });
-
-  onSubmit($("#regenerate-form"), async (form, msg) => {
-    if (!form.password.value) return fieldError(form.password, msg, t("password-missing"));
-    const code = typedCode(form.code, msg);
-    if (code === null) return;
-    try {
-      const result = await api("POST", "/api/otp/recovery-codes", { password: form.password.value, code });
-      form.reset();
-      await refresh();
-      await showCodes(result.recovery_codes, email());
-      say(msg, t("codes-regenerated"), "ok");
-    } catch (err) {
-      const field = err.code === "invalid_credentials" ? form.password : form.code;
-      fieldError(field, msg, err.message);
-    }
+  confirmedForm("#regenerate-form", "/api/otp/recovery-codes", async (answer, msg) => {
+    await refresh();
+    await showCodes(answer.recovery_codes, email());
+    say(msg, t("codes-regenerated"), "ok");
   });
 
   if (!wasm) say(pageMsg, t("module-missing-settings"));
