@@ -10,6 +10,18 @@ use tests::{EdgeHost, register_active};
 const EMAIL: &str = "dana@example.com";
 const ADMIN: &str = "support-bearer-token";
 
+/// An account with active OTP on a fresh edge-host with stand-in providers, and a
+/// recovery link requested for it: the stand-ins, the host, a client, the link's token.
+fn account_with_link(dir: &std::path::Path) -> (StandIn, EdgeHost, tests::Client, String) {
+    let standin = StandIn::start();
+    let host = start(dir, &standin);
+    register_active(&host, EMAIL, PASSWORD, PHONE);
+    let mut c = host.client();
+    c.send("POST", "/api/recovery", json!({"email": EMAIL}));
+    let token = tests::recovery::link_token(&wait_email(&standin, 1));
+    (standin, host, c, token)
+}
+
 fn start(dir: &std::path::Path, standin: &StandIn) -> EdgeHost {
     let mut vars = standin.variables();
     vars.push(("admin_token".into(), ADMIN.into()));
@@ -69,15 +81,10 @@ fn support_reset_needs_the_bearer() {
 /// back the next send works and its code recovers.
 #[test]
 fn a_failing_sms_provider_is_a_502_that_counts_nothing() {
-    use tests::recovery::{link_token, wait_sms};
+    use tests::recovery::wait_sms;
     use tests::standin::Outage;
     let dir = tempfile::tempdir().unwrap();
-    let standin = StandIn::start();
-    let host = start(dir.path(), &standin);
-    register_active(&host, EMAIL, PASSWORD, PHONE);
-    let mut c = host.client();
-    c.send("POST", "/api/recovery", json!({"email": EMAIL}));
-    let token = link_token(&wait_email(&standin, 1));
+    let (standin, host, mut c, token) = account_with_link(dir.path());
     let view = |c: &mut tests::Client| {
         c.send(
             "GET",
@@ -155,15 +162,10 @@ fn otp_events(host: &EdgeHost) -> Vec<String> {
 /// service is back.
 #[test]
 fn a_failing_captcha_service_is_a_502_that_spends_nothing() {
-    use tests::recovery::{link_token, wait_sms};
+    use tests::recovery::wait_sms;
     use tests::standin::{CAPTCHA_PASS, Outage};
     let dir = tempfile::tempdir().unwrap();
-    let standin = StandIn::start();
-    let host = start(dir.path(), &standin);
-    register_active(&host, EMAIL, PASSWORD, PHONE);
-    let mut c = host.client();
-    c.send("POST", "/api/recovery", json!({"email": EMAIL}));
-    let token = link_token(&wait_email(&standin, 1));
+    let (standin, host, mut c, token) = account_with_link(dir.path());
     let r = c.send(
         "POST",
         &format!("/api/recovery/{token}/sms"),
