@@ -87,8 +87,9 @@ impl HostState {
         std::future::ready(logged(operation(&self.shared.kv)))
     }
 
-    /// Queues a write for the next group commit ([`crate::kv_writer`]) and waits for it
-    /// without a thread of its own; logs storage faults.
+    /// Commits a write — at once on this thread when no commit is under way, else in
+    /// the next group ([`crate::kv_writer`]) — and waits for it without a thread of its
+    /// own; logs storage faults.
     pub(crate) fn kv_write(
         &self,
         write: Write,

@@ -7,11 +7,13 @@
 //! * `journal_mode=WAL` and `synchronous=FULL`: a write the guest saw succeed is on disk
 //!   and survives the process being killed right after.
 //! * Two connections: reads on one (behind a mutex; WAL lets it read the last commit
-//!   while a write is under way), every write on the other, owned by the group-commit
-//!   writer thread ([`crate::kv_writer`]): the writes that arrive while a flush runs
-//!   share the next transaction and its one fsync, each answered once it is durable;
-//!   compare-and-swap and increment read and write inside that transaction, so they are
-//!   atomic across concurrent requests and against any other writer of the file.
+//!   while a write is under way), every write on the other, in group commits
+//!   ([`crate::kv_writer`]): a write that finds the store idle commits at once on its
+//!   own thread; the writes that arrive while a flush runs share the next transaction
+//!   and its one fsync, committed by the writer thread; each is answered once it is
+//!   durable. Compare-and-swap and increment read and write inside that transaction,
+//!   so they are atomic across concurrent requests and against any other writer of
+//!   the file.
 //! * Counters (`increment`) are stored as 8-byte little-endian `i64`, as Spin does.
 
 use crate::kv_writer::{Done, Write, Writer};
@@ -64,7 +66,7 @@ pub enum CasOutcome {
 }
 
 /// The table (shared with the benchmark's state writer, which includes the same file).
-const SCHEMA: &str = include_str!("schema.sql");
+pub(crate) const SCHEMA: &str = include_str!("schema.sql");
 
 /// The SQLite key-value store shared by all requests.
 pub struct KvStore {
@@ -101,9 +103,9 @@ impl KvStore {
         self.writer.write(write)
     }
 
-    /// Queues `write` for the next group commit; completes once it is durable.
-    /// (The typed, blocking writes above are for tests.) Never
-    /// blocks the caller's thread (the component's key-value calls use this).
+    /// Commits `write` (at once on this thread when no commit is under way, for one
+    /// flush; else in the next group); completes once it is durable. The component's
+    /// key-value calls use this; the typed, blocking writes above are for tests.
     pub fn submit(&self, write: Write) -> impl Future<Output = Result<Done, KvError>> + use<> {
         self.writer.submit(write)
     }

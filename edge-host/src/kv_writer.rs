@@ -1,17 +1,23 @@
-//! Group commit: every write to the key-value file goes through one writer thread,
-//! which takes all the writes that arrived while its last flush ran, applies them in
-//! order inside one SQLite transaction — each under its own savepoint, so one that fails
-//! (a value that is no counter) changes nothing and the others stand — commits once
-//! (one WAL append and one fsync, `synchronous=FULL`) and only then answers each of
-//! them. A write is therefore answered only once it is durable, and the result of every
-//! write is what it would have been had the writes run one after another in that order
+//! Group commit: every write to the key-value file is applied on one write connection,
+//! in groups — all the writes that arrived while the last flush ran, applied in order
+//! inside one SQLite transaction, each under its own savepoint, so one that fails (a
+//! value that is no counter) changes nothing and the others stand — committed once (one
+//! WAL append and one fsync, `synchronous=FULL`) and only then answered. A write is
+//! therefore answered only once it is durable, and the result of every write is what it
+//! would have been had the writes run one after another in that order
 //! (compare-and-swap and increment read the value inside the same transaction).
+//!
+//! Who commits: a write that finds no commit under way commits itself, at once, on the
+//! caller's thread — no hand-off to another thread and back, which on an idle server
+//! costs more than the flush. Writes that arrive while a commit runs are queued; when
+//! that commit ends and some are waiting, the writer thread takes over and commits them
+//! in groups until the queue is empty, so under concurrency a request's thread never
+//! waits for more than its own one flush.
 
 use crate::kv::{CasOutcome, KvError, read_value, write_value};
 use rusqlite::{Connection, params};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use tokio::sync::oneshot;
 
@@ -57,60 +63,110 @@ pub enum Done {
 
 type Reply = oneshot::Sender<Result<Done, KvError>>;
 
-/// The writer thread and the queue to it.
+/// The write connection, the queue and the writer thread.
 pub struct Writer {
-    queue: Option<Sender<(Write, Reply)>>,
-    thread: Option<JoinHandle<Connection>>,
-    counts: Arc<Counts>,
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
 }
 
-/// Writes answered and transactions committed.
-#[derive(Default)]
-struct Counts {
+/// What the callers and the writer thread share.
+struct Shared {
+    /// The write connection (locked by whoever commits).
+    conn: Mutex<Option<Connection>>,
+    queue: Mutex<Queue>,
+    /// Signalled when the writer thread has work (or should stop).
+    work: Condvar,
     writes: AtomicU64,
     commits: AtomicU64,
 }
 
+/// Writes waiting, and who commits now.
+#[derive(Default)]
+struct Queue {
+    waiting: Vec<(Write, Reply)>,
+    committer: Committer,
+    stopping: bool,
+}
+
+/// Who is committing.
+#[derive(Default, Clone, Copy, PartialEq, Eq)]
+enum Committer {
+    /// Nobody: the next write commits itself.
+    #[default]
+    Idle,
+    /// A caller, for its own write; writes arriving now wait.
+    Caller,
+    /// The writer thread, until the queue is empty.
+    Thread,
+}
+
 impl Writer {
-    /// Starts the writer thread owning `conn` (the write connection).
+    /// Starts the writer thread for `conn` (the write connection).
     pub fn start(conn: Connection) -> Writer {
-        let (queue, jobs) = channel();
-        let counts = Arc::new(Counts::default());
-        let counted = Arc::clone(&counts);
+        let shared = Arc::new(Shared {
+            conn: Mutex::new(Some(conn)),
+            queue: Mutex::default(),
+            work: Condvar::new(),
+            writes: AtomicU64::new(0),
+            commits: AtomicU64::new(0),
+        });
+        let for_thread = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
             .name("kv-writer".into())
-            .spawn(move || run(conn, jobs, &counted))
+            .spawn(move || run(&for_thread))
             .expect("the writer thread starts");
         Writer {
-            queue: Some(queue),
+            shared,
             thread: Some(thread),
-            counts,
         }
     }
 
     /// Writes applied so far (answered or about to be).
     pub fn writes(&self) -> u64 {
-        self.counts.writes.load(Ordering::Relaxed)
+        self.shared.writes.load(Ordering::Relaxed)
     }
 
     /// Transactions committed so far (each one flush of the log).
     pub fn commits(&self) -> u64 {
-        self.counts.commits.load(Ordering::Relaxed)
+        self.shared.commits.load(Ordering::Relaxed)
     }
 
-    /// Queues `write`; the future completes once it is durable (or failed). The
-    /// caller's thread is never blocked: an async caller waits without a thread of its
-    /// own.
+    /// Applies `write` now when no commit is under way (blocking this thread for its
+    /// one flush), else queues it for the next group; the future completes once it is
+    /// durable (or failed), without a thread of its own.
     pub fn submit(&self, write: Write) -> impl Future<Output = Result<Done, KvError>> + use<> {
         let (reply, answer) = oneshot::channel();
-        let queued = match &self.queue {
-            Some(queue) => queue.send((write, reply)).map_err(|_| stopped()),
-            None => Err(stopped()),
-        };
+        let queued = self.enqueue_or_commit(write, reply);
         async move {
             queued?;
             answer.await.map_err(|_| stopped())?
         }
+    }
+
+    fn enqueue_or_commit(&self, write: Write, reply: Reply) -> Result<(), KvError> {
+        let shared = &*self.shared;
+        let mut queue = shared.lock_queue();
+        if queue.stopping {
+            return Err(stopped());
+        }
+        if queue.committer != Committer::Idle {
+            queue.waiting.push((write, reply));
+            return Ok(());
+        }
+        queue.committer = Committer::Caller;
+        drop(queue);
+        shared.commit(vec![(write, reply)]);
+        let mut queue = shared.lock_queue();
+        queue.committer = if queue.waiting.is_empty() {
+            Committer::Idle
+        } else {
+            Committer::Thread
+        };
+        // The thread waits for either: work, or (stopping) the last commit to end.
+        if queue.committer == Committer::Thread || queue.stopping {
+            shared.work.notify_one();
+        }
+        Ok(())
     }
 
     /// Queues `write` and waits until it is durable (or failed). Blocking: not for an
@@ -118,26 +174,53 @@ impl Writer {
     #[cfg(test)]
     pub fn write(&self, write: Write) -> Result<Done, KvError> {
         let (reply, answer) = oneshot::channel();
-        self.queue
-            .as_ref()
-            .ok_or_else(stopped)?
-            .send((write, reply))
-            .map_err(|_| stopped())?;
+        self.enqueue_or_commit(write, reply)?;
         answer.blocking_recv().map_err(|_| stopped())?
     }
 
     /// Stops the thread once the queued writes are done; returns the write connection.
     pub fn stop(mut self) -> Option<Connection> {
-        self.queue.take();
-        self.thread.take().and_then(|t| t.join().ok())
+        self.halt();
+        self.shared.lock_conn().take()
+    }
+
+    fn halt(&mut self) {
+        self.shared.lock_queue().stopping = true;
+        self.shared.work.notify_one();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
 impl Drop for Writer {
     fn drop(&mut self) {
-        self.queue.take();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+        self.halt();
+    }
+}
+
+impl Shared {
+    // A panic while holding a lock cannot leave the queue or SQLite inconsistent (an
+    // open transaction is rolled back when dropped), so a poisoned lock is still usable.
+    fn lock_queue(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn lock_conn(&self) -> MutexGuard<'_, Option<Connection>> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Commits `group` as one transaction and answers it.
+    fn commit(&self, group: Vec<(Write, Reply)>) {
+        self.writes.fetch_add(group.len() as u64, Ordering::Relaxed);
+        self.commits.fetch_add(1, Ordering::Relaxed);
+        match self.lock_conn().as_ref() {
+            Some(conn) => commit_group(conn, group),
+            None => {
+                for (_, reply) in group {
+                    let _ = reply.send(Err(stopped()));
+                }
+            }
         }
     }
 }
@@ -146,23 +229,26 @@ fn stopped() -> KvError {
     KvError::Worker("the key-value writer has stopped".into())
 }
 
-/// The writer loop: one group per iteration, until every sender is gone.
-fn run(conn: Connection, jobs: Receiver<(Write, Reply)>, counts: &Counts) -> Connection {
-    while let Ok(first) = jobs.recv() {
-        let mut group = vec![first];
-        while group.len() < MAX_GROUP {
-            match jobs.try_recv() {
-                Ok(job) => group.push(job),
-                Err(_) => break,
+/// The writer thread: while it is the committer, one group per iteration until the
+/// queue is empty; ends once stopping with nothing left to commit.
+fn run(shared: &Shared) {
+    let mut queue = shared.lock_queue();
+    loop {
+        if queue.committer == Committer::Thread {
+            let take = queue.waiting.len().min(MAX_GROUP);
+            let group: Vec<_> = queue.waiting.drain(..take).collect();
+            drop(queue);
+            shared.commit(group);
+            queue = shared.lock_queue();
+            if queue.waiting.is_empty() {
+                queue.committer = Committer::Idle;
             }
+        } else if queue.stopping && queue.committer == Committer::Idle {
+            return;
+        } else {
+            queue = shared.work.wait(queue).unwrap_or_else(|p| p.into_inner());
         }
-        counts
-            .writes
-            .fetch_add(group.len() as u64, Ordering::Relaxed);
-        counts.commits.fetch_add(1, Ordering::Relaxed);
-        commit_group(&conn, group);
     }
-    conn
 }
 
 /// Applies `group` in one transaction and answers every write after the commit.
@@ -317,6 +403,57 @@ mod tests {
         let read = |key: &str| read_value(&conn, "default", key).unwrap();
         assert_eq!(read("text"), Some(b"not a counter".to_vec()));
         assert_eq!(read("n"), Some(b"swapped".to_vec()));
+    }
+
+    fn set(key: &str) -> Write {
+        Write::Set("default".into(), key.into(), b"v".to_vec())
+    }
+
+    #[test]
+    fn a_write_to_an_idle_store_is_durable_when_submit_returns() {
+        let dir = TempDir::new("idle");
+        let conn = Connection::open(dir.path().join(DB_FILE_NAME)).unwrap();
+        conn.execute_batch(crate::kv::SCHEMA).unwrap();
+        let writer = Writer::start(conn);
+        let (reply, mut answer) = oneshot::channel();
+        writer.enqueue_or_commit(set("a"), reply).unwrap();
+        // Committed on this thread: answered before anyone else ran.
+        assert!(matches!(answer.try_recv(), Ok(Ok(Done::Written))));
+        assert_eq!((writer.writes(), writer.commits()), (1, 1));
+    }
+
+    #[test]
+    fn writes_arriving_during_a_commit_share_the_next_one() {
+        let dir = TempDir::new("during");
+        let conn = Connection::open(dir.path().join(DB_FILE_NAME)).unwrap();
+        conn.execute_batch(crate::kv::SCHEMA).unwrap();
+        let writer = Writer::start(conn);
+        // A caller is committing (as between its taking the commit and ending it).
+        writer.shared.lock_queue().committer = Committer::Caller;
+        let answers: Vec<_> = ["a", "b", "c"]
+            .into_iter()
+            .map(|key| {
+                let (reply, answer) = oneshot::channel();
+                writer.enqueue_or_commit(set(key), reply).unwrap();
+                answer
+            })
+            .collect();
+        assert_eq!(writer.commits(), 0, "queued while the commit runs");
+        // That commit ends with writes waiting: the thread takes over.
+        {
+            let mut queue = writer.shared.lock_queue();
+            queue.committer = Committer::Thread;
+            writer.shared.work.notify_one();
+        }
+        for answer in answers {
+            assert!(matches!(answer.blocking_recv(), Ok(Ok(Done::Written))));
+        }
+        assert_eq!((writer.writes(), writer.commits()), (3, 1), "one group");
+        let conn = writer.stop().unwrap();
+        let rows: i64 = conn
+            .query_row("SELECT COUNT(*) FROM spin_key_value", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 3);
     }
 
     #[test]

@@ -35,6 +35,7 @@
 mod access_log;
 mod bindings;
 mod cli;
+mod engine;
 mod host;
 mod kv;
 mod kv_writer;

@@ -1,5 +1,6 @@
-//! The wasmtime side: one engine and one pre-instantiated component for the process,
-//! a fresh `Store` and instance for every request.
+//! The wasmtime side: one engine ([`crate::engine`]) and one pre-instantiated component
+//! for the process, a fresh `Store` and instance for every request, at most
+//! [`INSTANCES`] at once (the pool's slots; a request beyond waits for one).
 //!
 //! * The component is compiled once at start-up (with wasmtime's on-disk compilation
 //!   cache, so a restart with an unchanged `.wasm` skips most of that work).
@@ -13,13 +14,16 @@
 //!   [`REQUEST_TIMEOUT`] is stopped.
 
 use crate::bindings::SpinImports;
+use crate::engine::{INSTANCES, new_engine};
 use crate::host::{HostState, Shared};
 use http_body_util::BodyExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Semaphore;
 use tokio_util::task::TaskTracker;
 use wasmtime::component::{Component, HasSelf, Linker};
-use wasmtime::{Cache, CacheConfig, Config, Engine, Store, UpdateDeadline};
+use wasmtime::{Engine, Store, UpdateDeadline};
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
@@ -84,6 +88,8 @@ pub struct ComponentRuntime {
     /// Every guest task, including those still running after their response was sent
     /// (edge-api delivers e-mail and SMS after answering).
     guests: TaskTracker,
+    /// One permit per instance slot, held by each guest until it ends.
+    slots: Arc<Semaphore>,
 }
 
 impl ComponentRuntime {
@@ -92,7 +98,7 @@ impl ComponentRuntime {
         if !path.is_file() {
             return Err(LoadError::Missing(path.to_path_buf()));
         }
-        let engine = new_engine()?;
+        let engine = new_engine().map_err(LoadError::Engine)?;
         let component = Component::from_file(&engine, path).map_err(|e| LoadError::Compile {
             path: path.to_path_buf(),
             message: format!("{e:#}"),
@@ -115,6 +121,7 @@ impl ComponentRuntime {
             pre,
             shared,
             guests: TaskTracker::new(),
+            slots: Arc::new(Semaphore::new(INSTANCES as usize)),
         })
     }
 
@@ -130,6 +137,10 @@ impl ComponentRuntime {
         B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
         B::Error: Into<wasmtime_wasi_http::Error>,
     {
+        let slot = Arc::clone(&self.slots)
+            .acquire_owned()
+            .await
+            .map_err(|_| GuestError::Trap("the component runtime is shut down".into()))?;
         let mut store = Store::new(self.pre.engine(), HostState::new(self.shared.clone()));
         store.limiter(|state| &mut state.limits);
         store.set_epoch_deadline(1);
@@ -153,10 +164,14 @@ impl ComponentRuntime {
                     .call_handle(&mut store, request, response_out)
                     .await
             };
-            match tokio::time::timeout(REQUEST_TIMEOUT, run).await {
+            let result = match tokio::time::timeout(REQUEST_TIMEOUT, run).await {
                 Ok(result) => result.map_err(trap),
                 Err(_) => Err(GuestError::Timeout(REQUEST_TIMEOUT)),
-            }
+            };
+            // The instance is gone with the store: its slot is free again.
+            drop(store);
+            drop(slot);
+            result
         });
 
         // If the client goes away before the response head is ready, hyper drops this
@@ -209,21 +224,6 @@ impl<T> Drop for AbortOnDrop<T> {
             self.handle.abort();
         }
     }
-}
-
-fn new_engine() -> Result<Engine, LoadError> {
-    let mut config = Config::new();
-    config.wasm_component_model(true);
-    config.epoch_interruption(true);
-    // On-disk compilation cache in the user's cache directory (as `wasmtime` itself
-    // uses). Optional: without it start-up is only slower.
-    match Cache::new(CacheConfig::new()) {
-        Ok(cache) => {
-            config.cache(Some(cache));
-        }
-        Err(e) => eprintln!("edge-host: compilation cache disabled: {e:#}"),
-    }
-    Engine::new(&config).map_err(|e| LoadError::Engine(format!("{e:#}")))
 }
 
 /// Advances the engine's epoch every [`EPOCH_TICK`] until the engine is dropped. A

@@ -39,8 +39,12 @@ use crate::install::{self, Needs};
 use crate::process::announce;
 use crate::workspace::Workspace;
 
-/// Installs, builds, measures and writes `BENCHMARKS.md` in the workspace root.
-pub fn bench(ws: &Workspace) -> Result<()> {
+/// Installs, builds, measures and writes `BENCHMARKS.md` in the workspace root; with
+/// `edge_host_only`, measures only edge-host under load and prints its lines.
+pub fn bench(ws: &Workspace, edge_host_only: bool) -> Result<()> {
+    if edge_host_only {
+        return edge_host(ws);
+    }
     let load_before = machine::load_average();
     let mut competing = machine::competing_processes();
     let building = Instant::now();
@@ -89,5 +93,16 @@ pub fn bench(ws: &Workspace) -> Result<()> {
     fs::write(&path, &text).map_err(|e| Error::io("writing", &path, e))?;
     println!("\n{text}");
     announce(format!("wrote {}", path.display()));
+    Ok(())
+}
+
+/// edge-host under load alone: its figures and lines, printed.
+fn edge_host(ws: &Workspace) -> Result<()> {
+    install::ensure(ws, Needs::Bench)?;
+    build::build(ws, &[Part::Api, Part::Host])?;
+    let scratch = ws.target.join("bench");
+    let fsync = machine::fsync_latency(&scratch).map(|f| f.median);
+    let host = load::run(ws, &scratch.join("edge-host"), fsync)?;
+    println!("\n{}", report::host_summary(&host, fsync));
     Ok(())
 }

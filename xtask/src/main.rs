@@ -65,7 +65,12 @@ enum Task {
     /// Install what the tests need, build, then run every test suite.
     Test,
     /// Install oha and the browser tools, build, run every benchmark and write BENCHMARKS.md.
-    Bench,
+    Bench {
+        /// Only edge-host under load: print its figures and lines, write nothing (for
+        /// trying a change to edge-host).
+        #[arg(long)]
+        edge_host_only: bool,
+    },
     /// Only check and install the prerequisites (all of them, as `test` needs).
     Install,
     /// Re-seal every account's shared secret under the current sealing key of the
@@ -89,7 +94,7 @@ fn main() -> ExitCode {
         }
         Task::Serve { args } => serve::serve(&ws, &args),
         Task::Test => test::test(&ws),
-        Task::Bench => bench::bench(&ws),
+        Task::Bench { edge_host_only } => bench::bench(&ws, edge_host_only),
         Task::Install => install::ensure(&ws, Needs::Test),
         Task::Reseal { url, after } => reseal::reseal(&url, after),
     };

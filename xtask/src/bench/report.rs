@@ -215,69 +215,8 @@ impl Report<'_> {
              response.\n",
             self.conditions.load_tools
         );
-        let _ = writeln!(
-            md,
-            "| endpoint | connections | requests/s | p50 | p99 | CPU/request (user + kernel) | answered 200 |\n\
-             | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
-        );
-        for level in &h.levels {
-            let runs = &level.runs;
-            let sum = |f: &dyn Fn(&load::LevelRun) -> f64| {
-                Summary::of(&runs.iter().map(f).collect::<Vec<_>>())
-            };
-            let rps = sum(&|r| r.load.rps()).map_or("—".into(), |s| stats::number_range(&s));
-            let p50 =
-                sum(&|r| r.load.p50_us * 1e3).map_or("—".into(), |s| stats::duration_range(&s));
-            let p99 =
-                sum(&|r| r.load.p99_us * 1e3).map_or("—".into(), |s| stats::duration_range(&s));
-            let cpu_part = |part: fn(&CpuTime) -> Duration| {
-                sum(&|r| {
-                    r.cpu_per_request
-                        .as_ref()
-                        .map_or(f64::NAN, |c| part(c).as_nanos() as f64)
-                })
-                .map(|s| s.median)
-            };
-            let cpu = match (
-                cpu_part(|c| c.total()),
-                cpu_part(|c| c.user),
-                cpu_part(|c| c.system),
-            ) {
-                (Some(total), Some(user), Some(system)) => format!(
-                    "{} ({} + {})",
-                    stats::duration(total),
-                    stats::duration(user),
-                    stats::duration(system)
-                ),
-                _ => "—".into(),
-            };
-            let total: u64 = runs.iter().map(|r| r.load.requests).sum();
-            let bad: u64 = runs.iter().map(|r| r.load.non200).sum();
-            let errors: u64 = runs.iter().map(|r| r.load.socket_errors).sum();
-            let exhausted = runs.iter().any(|r| r.load.exhausted_connections > 0);
-            let share = if total == 0 {
-                0.0
-            } else {
-                100.0 * (total - bad) as f64 / total as f64
-            };
-            let mut ok = format!("{} of {total} ({share:.2} %)", total - bad);
-            if share < 99.0 {
-                ok.push_str(" **below 99 %**");
-            }
-            if errors > 0 {
-                let _ = write!(ok, ", {errors} socket errors/timeouts");
-            }
-            if exhausted {
-                ok.push_str(", **ran out of prepared sign-ins**");
-            }
-            let _ = writeln!(
-                md,
-                "| {} | {} | **{rps}** | **{p50}** | {p99} | {cpu} | {ok} |",
-                level.endpoint.label(),
-                level.connections
-            );
-        }
-        self.flushes_and_memory(md);
+        levels_table(md, h);
+        flushes_and_memory(md, h);
         if let Some(prepared) = h
             .levels
             .iter()
@@ -296,47 +235,6 @@ impl Report<'_> {
             );
         }
         let _ = writeln!(md);
-    }
-
-    /// Flushes per OTP step (group commit) and edge-host's peak memory, per level.
-    fn flushes_and_memory(&self, md: &mut String) {
-        let _ = writeln!(
-            md,
-            "\n| `POST /api/session/otp`, connections | key-value writes per step | flushes per step | edge-host peak RSS |\n\
-             | ---: | ---: | ---: | ---: |"
-        );
-        for level in self
-            .host
-            .levels
-            .iter()
-            .filter(|l| l.endpoint == Endpoint::OtpStep)
-        {
-            let per_step = |pick: fn((u64, u64)) -> u64| {
-                let values: Vec<f64> = level
-                    .runs
-                    .iter()
-                    .filter_map(|r| {
-                        r.writes_and_flushes
-                            .map(|c| pick(c) as f64 / r.load.requests.max(1) as f64)
-                    })
-                    .collect();
-                Summary::of(&values).map_or("—".into(), |s| format!("{:.2}", s.median))
-            };
-            let rss: Vec<f64> = level
-                .runs
-                .iter()
-                .filter_map(|r| r.peak_rss_kib.map(|k| k as f64))
-                .collect();
-            let rss =
-                Summary::of(&rss).map_or("—".into(), |s| format!("{:.1} MiB", s.median / 1024.0));
-            let _ = writeln!(
-                md,
-                "| {} | {} | {} | {rss} |",
-                level.connections,
-                per_step(|(writes, _)| writes),
-                per_step(|(_, flushes)| flushes)
-            );
-        }
     }
 
     /// 3. Native against edge-host.
@@ -457,15 +355,7 @@ impl Report<'_> {
         );
         let lines = host_lines(self.host, self.conditions.fsync.map(|f| f.median));
         let history = self.native_history_line();
-        let _ = writeln!(
-            md,
-            "| figure | measured | line | met |\n| --- | ---: | ---: | :---: |"
-        );
-        for l in lines.iter().chain(history.iter()) {
-            let met = if l.met { "yes" } else { "**no**" };
-            let _ = writeln!(md, "| {} | {} | {} | {met} |", l.figure, l.measured, l.line);
-        }
-        let _ = writeln!(md);
+        lines_table(md, lines.iter().chain(history.iter()));
         if !self.conditions.competing.is_empty() {
             let _ = writeln!(
                 md,
@@ -639,4 +529,134 @@ fn profile_notes(md: &mut String, profile: &Profile) {
             stats::significant(run.rps())
         );
     }
+}
+
+/// One row per load level: rate, latency, CPU and answers.
+fn levels_table(md: &mut String, h: &HostResults) {
+    let _ = writeln!(
+        md,
+        "| endpoint | connections | requests/s | p50 | p99 | CPU/request (user + kernel) | answered 200 |\n\
+         | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+    );
+    for level in &h.levels {
+        let runs = &level.runs;
+        let sum = |f: &dyn Fn(&load::LevelRun) -> f64| {
+            Summary::of(&runs.iter().map(f).collect::<Vec<_>>())
+        };
+        let rps = sum(&|r| r.load.rps()).map_or("—".into(), |s| stats::number_range(&s));
+        let p50 = sum(&|r| r.load.p50_us * 1e3).map_or("—".into(), |s| stats::duration_range(&s));
+        let p99 = sum(&|r| r.load.p99_us * 1e3).map_or("—".into(), |s| stats::duration_range(&s));
+        let cpu_part = |part: fn(&CpuTime) -> Duration| {
+            sum(&|r| {
+                r.cpu_per_request
+                    .as_ref()
+                    .map_or(f64::NAN, |c| part(c).as_nanos() as f64)
+            })
+            .map(|s| s.median)
+        };
+        let cpu = match (
+            cpu_part(|c| c.total()),
+            cpu_part(|c| c.user),
+            cpu_part(|c| c.system),
+        ) {
+            (Some(total), Some(user), Some(system)) => format!(
+                "{} ({} + {})",
+                stats::duration(total),
+                stats::duration(user),
+                stats::duration(system)
+            ),
+            _ => "—".into(),
+        };
+        let total: u64 = runs.iter().map(|r| r.load.requests).sum();
+        let bad: u64 = runs.iter().map(|r| r.load.non200).sum();
+        let errors: u64 = runs.iter().map(|r| r.load.socket_errors).sum();
+        let exhausted = runs.iter().any(|r| r.load.exhausted_connections > 0);
+        let share = if total == 0 {
+            0.0
+        } else {
+            100.0 * (total - bad) as f64 / total as f64
+        };
+        let mut ok = format!("{} of {total} ({share:.2} %)", total - bad);
+        if share < 99.0 {
+            ok.push_str(" **below 99 %**");
+        }
+        if errors > 0 {
+            let _ = write!(ok, ", {errors} socket errors/timeouts");
+        }
+        if exhausted {
+            ok.push_str(", **ran out of prepared sign-ins**");
+        }
+        let _ = writeln!(
+            md,
+            "| {} | {} | **{rps}** | **{p50}** | {p99} | {cpu} | {ok} |",
+            level.endpoint.label(),
+            level.connections
+        );
+    }
+}
+
+/// Flushes per OTP step (group commit) and edge-host's peak memory, per level.
+fn flushes_and_memory(md: &mut String, host: &HostResults) {
+    let _ = writeln!(
+        md,
+        "\n| `POST /api/session/otp`, connections | key-value writes per step | flushes per step | edge-host peak RSS |\n\
+         | ---: | ---: | ---: | ---: |"
+    );
+    for level in host
+        .levels
+        .iter()
+        .filter(|l| l.endpoint == Endpoint::OtpStep)
+    {
+        let per_step = |pick: fn((u64, u64)) -> u64| {
+            let values: Vec<f64> = level
+                .runs
+                .iter()
+                .filter_map(|r| {
+                    r.writes_and_flushes
+                        .map(|c| pick(c) as f64 / r.load.requests.max(1) as f64)
+                })
+                .collect();
+            Summary::of(&values).map_or("—".into(), |s| format!("{:.2}", s.median))
+        };
+        let rss: Vec<f64> = level
+            .runs
+            .iter()
+            .filter_map(|r| r.peak_rss_kib.map(|k| k as f64))
+            .collect();
+        let rss =
+            Summary::of(&rss).map_or("—".into(), |s| format!("{:.1} MiB", s.median / 1024.0));
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {rss} |",
+            level.connections,
+            per_step(|(writes, _)| writes),
+            per_step(|(_, flushes)| flushes)
+        );
+    }
+}
+
+/// The lines, one row each.
+fn lines_table<'a>(md: &mut String, lines: impl Iterator<Item = &'a Line>) {
+    let _ = writeln!(
+        md,
+        "| figure | measured | line | met |\n| --- | ---: | ---: | :---: |"
+    );
+    for l in lines {
+        let met = if l.met { "yes" } else { "**no**" };
+        let _ = writeln!(md, "| {} | {} | {} | {met} |", l.figure, l.measured, l.line);
+    }
+    let _ = writeln!(md);
+}
+
+/// edge-host's load levels, flushes, lines and profile, alone (`bench --edge-host-only`).
+pub fn host_summary(host: &HostResults, fsync_ns: Option<f64>) -> String {
+    let mut md = String::new();
+    levels_table(&mut md, host);
+    flushes_and_memory(&mut md, host);
+    let _ = writeln!(md);
+    lines_table(&mut md, host_lines(host, fsync_ns).iter());
+    if let Some(profile) = &host.profile {
+        profile_notes(&mut md, profile);
+    }
+    md
 }
