@@ -1,5 +1,5 @@
 //! Support for the end-to-end tests: start edge-host on a free port with a fresh data
-//! directory, talk JSON over HTTP with a cookie, compute codes with independent
+//! directory ([`edge_host`], which `cargo xtask bench` starts it with too), talk JSON over HTTP with a cookie, compute codes with independent
 //! implementations (`oathtool`, `pyotp`), and read the key-value SQLite file.
 //!
 //! Artifacts come from the environment `cargo xtask test` sets, or the default build
@@ -7,15 +7,17 @@
 //! (target/wasm32-wasip2/wasm-release/edge_api.wasm), `OTP_EDGE_WEB` (web/).
 
 pub mod contract;
+pub mod edge_host;
 pub mod recovery;
 pub mod spin;
 pub mod standin;
 
+pub use edge_host::{EdgeHost, Launch};
+
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// A development sealing key for the tests (bytes 0..32).
@@ -53,154 +55,6 @@ pub fn free_port() -> u16 {
 pub trait Serves {
     /// A new client with no cookie.
     fn client(&self) -> Client;
-}
-
-/// A running edge-host; stopped with SIGTERM on drop.
-pub struct EdgeHost {
-    child: Child,
-    /// `http://127.0.0.1:PORT`.
-    pub base: String,
-    /// Its `--data-dir`.
-    pub data_dir: PathBuf,
-    stderr_lines: std::sync::Mutex<mpsc::Receiver<String>>,
-}
-
-impl EdgeHost {
-    /// Start edge-host on a free port over `data_dir` and wait until it says it listens.
-    pub fn start(data_dir: &Path) -> EdgeHost {
-        Self::start_with(data_dir, |_| Vec::new())
-    }
-
-    /// [`EdgeHost::start`] with more `--var`s, given the base URL it will serve on.
-    pub fn start_with(
-        data_dir: &Path,
-        vars: impl FnOnce(&str) -> Vec<(String, String)>,
-    ) -> EdgeHost {
-        Self::start_with_args(data_dir, &[], vars)
-    }
-
-    /// [`EdgeHost::start_with`] with more command-line arguments (`--header-timeout 2`).
-    pub fn start_with_args(
-        data_dir: &Path,
-        args: &[&str],
-        vars: impl FnOnce(&str) -> Vec<(String, String)>,
-    ) -> EdgeHost {
-        let port = free_port();
-        let base = format!("http://127.0.0.1:{port}");
-        let bin = artifact("OTP_EDGE_HOST_BIN", "target/release/edge-host");
-        let mut command = Command::new(&bin);
-        command.args(args);
-        // The caller's variables come after these, and a later `--var` wins.
-        command
-            .arg("--var")
-            .arg(format!("seal_keys={SEAL_KEYS}"))
-            .arg("--var")
-            .arg("issuer=otp-edge e2e");
-        for (name, value) in vars(&base) {
-            command.arg("--var").arg(format!("{name}={value}"));
-        }
-        let mut child = command
-            .arg("--listen")
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("--data-dir")
-            .arg(data_dir)
-            .arg("--component")
-            .arg(artifact(
-                "OTP_EDGE_COMPONENT",
-                "target/wasm32-wasip2/wasm-release/edge_api.wasm",
-            ))
-            .arg("--web")
-            .arg(artifact("OTP_EDGE_WEB", "web"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "cannot start {}: {e} (run `cargo xtask build`)",
-                    bin.display()
-                )
-            });
-        let (ready_tx, ready_rx) = mpsc::channel();
-        let stdout = child.stdout.take().expect("piped stdout");
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if line.contains("otp-edge listening on") {
-                    let _ = ready_tx.send(());
-                }
-            }
-        });
-        let (err_tx, stderr_lines) = mpsc::channel();
-        let stderr = child.stderr.take().expect("piped stderr");
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let _ = err_tx.send(line);
-            }
-        });
-        if ready_rx.recv_timeout(Duration::from_secs(120)).is_err() {
-            std::thread::sleep(Duration::from_millis(200));
-            let log: Vec<String> = stderr_lines.try_iter().collect();
-            let _ = child.kill();
-            panic!(
-                "edge-host ({}) did not say it was listening within 120 s; exit: {:?}; stderr:\n{}",
-                bin.display(),
-                child.try_wait(),
-                log.join("\n")
-            );
-        }
-        EdgeHost {
-            child,
-            base,
-            data_dir: data_dir.to_owned(),
-            stderr_lines: std::sync::Mutex::new(stderr_lines),
-        }
-    }
-
-    /// Stop with SIGTERM and wait; returns the exit status code.
-    pub fn stop(mut self) -> Option<i32> {
-        self.terminate()
-    }
-
-    /// Stop at once with SIGKILL, as a crash or a power cut would (nothing flushed or
-    /// closed in an orderly way), and wait.
-    pub fn kill(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    fn terminate(&mut self) -> Option<i32> {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status();
-        self.child.wait().ok().and_then(|s| s.code())
-    }
-
-    /// Everything edge-host wrote to stderr so far.
-    pub fn stderr(&self) -> Vec<String> {
-        match self.stderr_lines.lock() {
-            Ok(lines) => lines.try_iter().collect(),
-            Err(_) => Vec::new(),
-        }
-    }
-
-    /// A new client with no cookie.
-    pub fn client(&self) -> Client {
-        Client::new(&self.base)
-    }
-}
-
-impl Serves for EdgeHost {
-    fn client(&self) -> Client {
-        Client::new(&self.base)
-    }
-}
-
-impl Drop for EdgeHost {
-    fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            self.terminate();
-        }
-    }
 }
 
 /// An HTTP response: status and parsed JSON (Null when the body is empty).

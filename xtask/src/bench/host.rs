@@ -1,25 +1,24 @@
-//! edge-host as the benchmarks run it: started on 127.0.0.1 with a port of its choosing,
-//! a given data directory and wasmtime cache directory, timed until it says it listens;
-//! its CPU time read from /proc; stopped with SIGTERM.
+//! edge-host as the benchmarks run it, started by the one harness the end-to-end tests
+//! use too ([`::tests::Launch`]): a given data directory and wasmtime cache directory,
+//! its access log to a file, timed until it says it listens; its CPU time and peak
+//! memory read from /proc; stopped with SIGTERM.
 
-use std::fs::{self, File};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::fs;
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
+use std::process::Command;
 use std::sync::OnceLock;
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+use ::tests::edge_host::tail;
+use ::tests::{EdgeHost, Launch};
 
 use crate::error::{Error, Result};
 use crate::workspace::Workspace;
 
-/// The longest a start may take (a cold compile on a busy 2-core machine is ~10 s).
-const START_TIMEOUT: Duration = Duration::from_secs(180);
 /// How long edge-host may take to stop after SIGTERM.
 const STOP_TIMEOUT: Duration = Duration::from_secs(15);
-/// The line edge-host prints once it takes requests.
-const READY_PREFIX: &str = "otp-edge listening on http://";
 
 /// How to start edge-host.
 #[derive(Debug, Clone)]
@@ -34,103 +33,41 @@ pub struct HostOptions {
 }
 
 /// A running edge-host started by the benchmarks.
-pub struct RunningHost {
-    /// The edge-host process.
-    child: Child,
-    /// The address it listens on.
-    pub addr: SocketAddr,
-    /// From spawning the process to its `listening` line.
-    pub ready_after: Duration,
-    /// When the process was spawned.
-    pub spawned: Instant,
-    /// Its stderr (the access log).
-    log: PathBuf,
+pub struct RunningHost(EdgeHost);
+
+impl std::ops::Deref for RunningHost {
+    type Target = EdgeHost;
+    fn deref(&self) -> &EdgeHost {
+        &self.0
+    }
 }
 
 impl RunningHost {
     /// Starts edge-host (stderr, its access log, goes to `<data-dir>/edge-host.log`)
     /// and waits until it listens.
     pub fn start(ws: &Workspace, options: &HostOptions) -> Result<RunningHost> {
-        fs::create_dir_all(&options.data_dir)
-            .map_err(|e| Error::io("creating", &options.data_dir, e))?;
-        fs::create_dir_all(&options.cache_home)
-            .map_err(|e| Error::io("creating", &options.cache_home, e))?;
-        let log = options.data_dir.join("edge-host.log");
-        let log_file = File::create(&log).map_err(|e| Error::io("creating", &log, e))?;
-        let mut cmd = Command::new(ws.edge_host_bin());
-        cmd.args(["--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(&options.data_dir)
-            .arg("--component")
-            .arg(ws.component_wasm())
-            .arg("--web")
-            .arg(ws.web_dir())
-            .args(["--var", &format!("seal_keys={}", options.seal_keys)])
-            .args(["--var", "issuer=otp-edge-bench"])
+        for dir in [&options.data_dir, &options.cache_home] {
+            fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
+        }
+        let mut launch = Launch::new(&options.data_dir)
+            .var("seal_keys", &options.seal_keys)
+            .var("issuer", "otp-edge-bench")
             .env("XDG_CACHE_HOME", &options.cache_home)
-            .current_dir(&ws.root)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(log_file);
-        let spawned = Instant::now();
-        let mut child = cmd.spawn().map_err(|source| Error::Spawn {
-            command: ws.edge_host_bin().display().to_string(),
-            source,
-        })?;
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let (sender, receiver) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut sender = Some(sender);
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if let Some(addr) = line.trim().strip_prefix(READY_PREFIX)
-                    && let Some(sender) = sender.take()
-                {
-                    let _ = sender.send((addr.trim_end_matches('/').to_owned(), Instant::now()));
-                }
-                // Later lines (the development outbox) are read and dropped.
-            }
-        });
-        let fail = |child: &mut Child, why: String| {
-            let _ = child.kill();
-            let _ = child.wait();
-            Error::Project(format!("{why}; its log:\n{}", tail(&log, 20)))
-        };
-        let (addr, ready_at) = match receiver.recv_timeout(START_TIMEOUT) {
-            Ok(ready) => ready,
-            Err(_) => {
-                let why = match child.try_wait() {
-                    Ok(Some(status)) => format!("edge-host exited with {status} before listening"),
-                    _ => format!("edge-host did not listen within {START_TIMEOUT:?}"),
-                };
-                return Err(fail(&mut child, why));
-            }
-        };
-        let addr: SocketAddr = match addr.parse() {
-            Ok(addr) => addr,
-            Err(_) => return Err(fail(&mut child, format!("edge-host listens on `{addr}`?"))),
-        };
-        Ok(RunningHost {
-            child,
-            addr,
-            ready_after: ready_at - spawned,
-            spawned,
-            log,
-        })
-    }
-
-    /// The process id.
-    pub fn pid(&self) -> u32 {
-        self.child.id()
+            .log_to(&options.data_dir.join("edge-host.log"));
+        launch.bin = ws.edge_host_bin();
+        launch.component = ws.component_wasm();
+        launch.web = ws.web_dir();
+        launch.start().map(RunningHost).map_err(Error::Project)
     }
 
     /// `http://ADDR`.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.0.base.clone()
     }
 
     /// The CPU time (all threads) edge-host has used so far.
     pub fn cpu_time(&self) -> Option<CpuTime> {
-        let stat = fs::read_to_string(format!("/proc/{}/stat", self.child.id())).ok()?;
+        let stat = fs::read_to_string(format!("/proc/{}/stat", self.pid())).ok()?;
         let (user, system) = cpu_ticks(&stat)?;
         let seconds = |ticks: u64| Duration::from_secs_f64(ticks as f64 / clock_ticks_per_second());
         Some(CpuTime {
@@ -141,50 +78,20 @@ impl RunningHost {
 
     /// edge-host's peak resident memory so far (`VmHWM`), KiB.
     pub fn peak_rss_kib(&self) -> Option<u64> {
-        let status = fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let status = fs::read_to_string(format!("/proc/{}/status", self.pid())).ok()?;
         status
             .lines()
             .find_map(|l| l.strip_prefix("VmHWM:"))
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
     }
 
-    /// The last `lines` lines of edge-host's log.
-    pub fn log_tail(&self, lines: usize) -> String {
-        tail(&self.log, lines)
-    }
-
     /// Stops edge-host with SIGTERM (SIGKILL when it does not stop in time); returns
     /// the key-value writes and flushes it reported on stopping (its `key-value: N
     /// writes in M flushes` line), when it did.
-    pub fn stop(mut self) -> Result<Option<(u64, u64)>> {
-        let pid = self.child.id().to_string();
-        let _ = Command::new("kill").args(["-TERM", &pid]).status();
-        let deadline = Instant::now() + STOP_TIMEOUT;
-        loop {
-            match self.child.try_wait() {
-                Ok(Some(_)) => return Ok(writes_and_flushes(&tail(&self.log, 5))),
-                Ok(None) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(20))
-                }
-                _ => {
-                    let _ = self.child.kill();
-                    let _ = self.child.wait();
-                    return Err(Error::Project(format!(
-                        "edge-host (pid {pid}) did not stop within {STOP_TIMEOUT:?} of SIGTERM"
-                    )));
-                }
-            }
-        }
-    }
-}
-
-impl Drop for RunningHost {
-    fn drop(&mut self) {
-        // After `stop` the child has been waited for and this does nothing.
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
+    pub fn stop(self) -> Result<Option<(u64, u64)>> {
+        let log = self.0.log_path();
+        self.0.stop_within(STOP_TIMEOUT).map_err(Error::Project)?;
+        Ok(log.and_then(|log| writes_and_flushes(&tail(&log, 5))))
     }
 }
 
@@ -247,13 +154,6 @@ fn clock_ticks_per_second() -> f64 {
             .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
             .unwrap_or(100.0)
     })
-}
-
-/// The last `lines` lines of a text file (empty when unreadable).
-fn tail(path: &Path, lines: usize) -> String {
-    let text = fs::read_to_string(path).unwrap_or_default();
-    let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..].join("\n")
 }
 
 /// One `GET path` on a new connection (`Connection: close`): the status and the time
