@@ -79,8 +79,11 @@ pub struct Options {
     /// Use this `redis-server` port as the default store (else Spin's SQLite file).
     pub redis_port: Option<u16>,
     /// Variables beyond `seal_keys` and `public_base_url` (which defaults to the
-    /// instance's own loopback address), e.g. [`crate::standin::StandIn::variables`].
+    /// instance's own loopback address), e.g. [`crate::standin::StandIn::variables`];
+    /// a `seal_keys` here replaces the tests' one.
     pub variables: Vec<(String, String)>,
+    /// The component (else `OTP_EDGE_COMPONENT`, else the build location).
+    pub component: Option<PathBuf>,
 }
 
 /// Start `command` (listening on `port`) until its stdout says `ready`: it is then
@@ -231,10 +234,12 @@ impl SpinApp {
     /// Start `spin` in `dir` as `options` say.
     pub fn start(spin: &Path, dir: &Path, options: &Options) -> SpinApp {
         std::fs::create_dir_all(dir).expect("state dir");
-        let component = artifact(
-            "OTP_EDGE_COMPONENT",
-            "target/wasm32-wasip2/wasm-release/edge_api.wasm",
-        );
+        let component = options.component.clone().unwrap_or_else(|| {
+            artifact(
+                "OTP_EDGE_COMPONENT",
+                "target/wasm32-wasip2/wasm-release/edge_api.wasm",
+            )
+        });
         let component = component.canonicalize().unwrap_or(component);
         let manifest = Manifest::for_component(&component);
         let manifest_path = manifest.path.clone();

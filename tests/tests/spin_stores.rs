@@ -151,6 +151,7 @@ fn with_providers(standin: &StandIn, redis: Option<&Redis>) -> Options {
     Options {
         redis_port: redis.map(|r| r.port),
         variables,
+        ..Options::default()
     }
 }
 

@@ -6,13 +6,11 @@
 //! `spin` on PATH, or `../shared/bin/spin`).
 
 use std::fs;
-use std::io::{BufRead, BufReader};
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
 
+use ::tests::spin::{Options, SpinApp, spin_binary};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
@@ -20,7 +18,7 @@ use crate::bench::load::{MIN_SIGN_INS, RUN_SECONDS, RUNS};
 use crate::bench::loadgen::{self, Load, LoadRun, Script};
 use crate::bench::state;
 use crate::error::{Error, Result};
-use crate::process::{announce, find_program};
+use crate::process::announce;
 use crate::workspace::Workspace;
 
 /// What was measured on Spin.
@@ -37,32 +35,11 @@ pub struct SpinResults {
 /// Spin's figures, or why there are none.
 pub type SpinOutcome = std::result::Result<SpinResults, String>;
 
-/// The Spin CLI, as the tests find it.
-fn spin_binary(ws: &Workspace) -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("OTP_EDGE_SPIN") {
-        return Some(PathBuf::from(path));
-    }
-    find_program("spin").or_else(|| {
-        let shared = ws.root.join("../shared/bin/spin");
-        shared.is_file().then_some(shared)
-    })
-}
-
 /// Measures on Spin; `Err(why)` when it cannot run here.
 pub fn run(ws: &Workspace, scratch: &Path) -> Result<SpinOutcome> {
-    let Some(spin) = spin_binary(ws) else {
+    let Some(spin) = spin_binary() else {
         return Ok(Err("no spin binary".into()));
     };
-    let named = ws
-        .root
-        .join("target/wasm32-wasip2/wasm-release/edge_api.wasm");
-    if named.canonicalize().ok() != ws.component_wasm().canonicalize().ok() {
-        return Ok(Err(format!(
-            "spin.toml names {}, but the component was built to {}",
-            named.display(),
-            ws.component_wasm().display()
-        )));
-    }
     let _ = fs::remove_dir_all(scratch);
     let state_dir = scratch.join("state");
     let mut key = [0u8; 32];
@@ -82,7 +59,14 @@ pub fn run(ws: &Workspace, scratch: &Path) -> Result<SpinOutcome> {
         )?;
         bodies.push(lines);
     }
-    let app = SpinUp::start(ws, &spin, &state_dir, &seal_keys)?;
+    // The tests' launcher (`spin up` of spin.toml, Spin's SQLite store in `state/`).
+    let options = Options {
+        variables: vec![("seal_keys".into(), seal_keys)],
+        component: Some(ws.component_wasm()),
+        ..Options::default()
+    };
+    let app = std::panic::catch_unwind(|| SpinApp::start(&spin, scratch, &options))
+        .map_err(|_| Error::Project("spin up did not start (see above)".into()))?;
     let load = |script| Load {
         base_url: app.base.clone(),
         connections: 1,
@@ -127,77 +111,4 @@ fn version(spin: &Path) -> String {
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .filter(|v| !v.is_empty())
         .unwrap_or_else(|| "spin".into())
-}
-
-/// One `spin up`, its process group stopped on drop.
-struct SpinUp {
-    child: Child,
-    base: String,
-}
-
-impl SpinUp {
-    fn start(ws: &Workspace, spin: &Path, state_dir: &Path, seal_keys: &str) -> Result<SpinUp> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map_err(|e| Error::Project(format!("no free port: {e}")))?
-            .port();
-        let base = format!("http://127.0.0.1:{port}");
-        let mut child = Command::new(spin)
-            .arg("up")
-            .arg("--from")
-            .arg(ws.root.join("spin.toml"))
-            .args(["--listen", &format!("127.0.0.1:{port}"), "--state-dir"])
-            .arg(state_dir)
-            .env("SPIN_VARIABLE_SEAL_KEYS", seal_keys)
-            .env("SPIN_VARIABLE_PUBLIC_BASE_URL", &base)
-            .process_group(0)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|source| Error::Spawn {
-                command: spin.display().to_string(),
-                source,
-            })?;
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let (sender, receiver) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout)
-                .lines()
-                .map_while(std::io::Result::ok)
-            {
-                if line.contains("Serving http://") {
-                    let _ = sender.send(());
-                }
-            }
-        });
-        let app = SpinUp { child, base };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while receiver.recv_timeout(Duration::from_millis(100)).is_err() {
-            if Instant::now() > deadline {
-                return Err(Error::Project("spin up did not serve within 60 s".into()));
-            }
-        }
-        Ok(app)
-    }
-}
-
-impl Drop for SpinUp {
-    fn drop(&mut self) {
-        // `spin up` runs the trigger as a child process: stop the whole group.
-        let group = format!("-{}", self.child.id());
-        let _ = Command::new("kill")
-            .args(["-TERM", "--", &group])
-            .stderr(Stdio::null())
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline && matches!(self.child.try_wait(), Ok(None)) {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &group])
-            .stderr(Stdio::null())
-            .status();
-        let _ = self.child.wait();
-    }
 }
