@@ -9,7 +9,7 @@
 //!    sending each prepared step once, [`state`]); a profile when a line is missed
 //!    ([`profile`]);
 //!    then the same component on Spin's SQLite store, `spin up` of spin.toml, at 1
-//!    connection ([`spin`]);
+//!    connection and the OTP step's rate at 64 ([`spin`]);
 //! 3. the cost of the edge boundary (native step vs. edge-host p50 at 1 connection);
 //! 4. artifact sizes ([`crate::sizes`]);
 //! 5. page-load timings in headless Chromium ([`browser`]);

@@ -2,20 +2,25 @@
 //!
 //! - `GET` of one path through [oha](https://github.com/hatoo/oha) and its
 //!   `--output-format json` (latency percentiles, status counts, errors);
-//! - the sign-in OTP step through a small client on hyper/tokio: one HTTP/1.1 connection
+//! - the sign-in OTP step (and `GET` on Spin) through a small client on hyper/tokio: one HTTP/1.1 connection
 //!   per task on one thread, each prepared body sent exactly once (a task that finds none
 //!   left stops and is counted), every latency on the monotonic clock into an
-//!   HdrHistogram (3 significant digits); `TCP_NODELAY` on every connection.
+//!   HdrHistogram (3 significant digits); `TCP_NODELAY` on every connection, and
+//!   `TCP_QUICKACK` again after every read and write ([`QuickAck`]).
 
+use std::pin::Pin;
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use hdrhistogram::Histogram;
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
 
 use crate::error::{Error, Result};
 use crate::process::display;
@@ -54,6 +59,9 @@ impl LoadRun {
 pub enum Script {
     /// `GET` of a path (through oha).
     Get(&'static str),
+    /// `GET` of a path through the hyper client (for a server that needs the client's
+    /// quick ACKs, [`QuickAck`]: oha's would wait 40 ms on Spin).
+    ClientGet(&'static str),
     /// `POST /api/session/otp` with each of these bodies once.
     OtpStep(Arc<Vec<String>>),
 }
@@ -75,7 +83,28 @@ pub struct Load {
 pub fn run(load: &Load) -> Result<LoadRun> {
     match &load.script {
         Script::Get(path) => oha(load, path),
-        Script::OtpStep(bodies) => otp_steps(load, bodies),
+        Script::ClientGet(path) => {
+            let path = *path;
+            client(load, move |host| {
+                hyper::Request::get(path)
+                    .header("host", host)
+                    .header("accept", "application/json")
+                    .body(Full::default())
+                    .ok()
+            })
+        }
+        Script::OtpStep(bodies) => {
+            let (bodies, next) = (Arc::clone(bodies), AtomicUsize::new(0));
+            client(load, move |host| {
+                let body = bodies.get(next.fetch_add(1, Ordering::Relaxed))?;
+                hyper::Request::post("/api/session/otp")
+                    .header("host", host)
+                    .header("content-type", "application/json")
+                    .header("accept", "application/json")
+                    .body(Full::new(Bytes::from(body.clone())))
+                    .ok()
+            })
+        }
     }
 }
 
@@ -157,7 +186,15 @@ struct Tally {
     exhausted: bool,
 }
 
-fn otp_steps(load: &Load, bodies: &Arc<Vec<String>>) -> Result<LoadRun> {
+/// The next request to send to `host` (`None`: none left).
+type NextRequest = Arc<dyn Fn(&str) -> Option<hyper::Request<Full<Bytes>>> + Send + Sync>;
+
+/// `load.connections` connections of the hyper client, each sending `next`'s requests.
+fn client(
+    load: &Load,
+    next: impl Fn(&str) -> Option<hyper::Request<Full<Bytes>>> + Send + Sync + 'static,
+) -> Result<LoadRun> {
+    let next: NextRequest = Arc::new(next);
     let authority = load
         .base_url
         .trim_start_matches("http://")
@@ -167,15 +204,11 @@ fn otp_steps(load: &Load, bodies: &Arc<Vec<String>>) -> Result<LoadRun> {
         .enable_all()
         .build()
         .map_err(|e| Error::Project(format!("starting the load client: {e}")))?;
-    let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let deadline = started + load.duration;
     let tallies: Vec<Tally> = runtime.block_on(async {
         let tasks: Vec<_> = (0..load.connections)
-            .map(|_| {
-                let (bodies, next, authority) = (bodies.clone(), next.clone(), authority.clone());
-                tokio::spawn(connection(authority, bodies, next, deadline))
-            })
+            .map(|_| tokio::spawn(connection(authority.clone(), Arc::clone(&next), deadline)))
             .collect();
         let mut tallies = Vec::new();
         for task in tasks {
@@ -208,13 +241,54 @@ fn new_histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, 60_000_000, 3).expect("constant bounds")
 }
 
-/// One keep-alive connection sending the next unsent body until `deadline`.
-async fn connection(
-    authority: String,
-    bodies: Arc<Vec<String>>,
-    next: Arc<AtomicUsize>,
-    deadline: Instant,
-) -> Tally {
+/// A client socket that acknowledges at once what it receives. Linux delays an ACK
+/// (up to 40 ms) on a connection it judges interactive, waiting to piggyback it on the
+/// next request; a server that writes a response in two parts without `TCP_NODELAY`
+/// (Spin's HTTP trigger, `crates/trigger-http/src/server.rs`) holds the second part
+/// back until that ACK arrives (Nagle), so every answer would wait for the client's
+/// timer. `TCP_QUICKACK` is not sticky: the kernel may leave quick-ACK mode after any
+/// segment, so it is set again after every read and write (tcp(7)).
+struct QuickAck(TcpStream);
+
+impl QuickAck {
+    fn rearm<T>(&self, poll: Poll<T>) -> Poll<T> {
+        if poll.is_ready() {
+            let _ = socket2::SockRef::from(&self.0).set_tcp_quickack(true);
+        }
+        poll
+    }
+}
+
+impl AsyncRead for QuickAck {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let poll = Pin::new(&mut self.0).poll_read(cx, buf);
+        self.rearm(poll)
+    }
+}
+
+impl AsyncWrite for QuickAck {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let poll = Pin::new(&mut self.0).poll_write(cx, buf);
+        self.rearm(poll)
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_shutdown(cx)
+    }
+}
+
+/// One keep-alive connection sending the next request until `deadline`.
+async fn connection(authority: String, next: NextRequest, deadline: Instant) -> Tally {
     let mut tally = Tally {
         latencies: new_histogram(),
         non200: 0,
@@ -226,6 +300,7 @@ async fn connection(
         return tally;
     };
     let _ = stream.set_nodelay(true);
+    let stream = QuickAck(stream);
     let Ok((mut sender, conn)) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await
     else {
         tally.errors += 1;
@@ -233,16 +308,10 @@ async fn connection(
     };
     tokio::spawn(conn);
     while Instant::now() < deadline {
-        let Some(body) = bodies.get(next.fetch_add(1, Ordering::Relaxed)) else {
+        let Some(request) = next(&authority) else {
             tally.exhausted = true;
             break;
         };
-        let request = hyper::Request::post("/api/session/otp")
-            .header("host", &authority)
-            .header("content-type", "application/json")
-            .header("accept", "application/json")
-            .body(Full::new(Bytes::from(body.clone())))
-            .expect("a well-formed request");
         let sent = Instant::now();
         let answer = tokio::time::timeout(REQUEST_TIMEOUT, async {
             let response = sender.send_request(request).await?;
