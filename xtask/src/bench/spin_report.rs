@@ -40,7 +40,7 @@ pub fn section(md: &mut String, host: &HostResults, spin: &SpinOutcome) {
     );
     let _ = writeln!(
         md,
-        "| at 1 connection | edge-host | Spin | Spin ÷ edge-host |\n| --- | ---: | ---: | ---: |"
+        "| figure | edge-host | Spin | Spin ÷ edge-host |\n| --- | ---: | ---: | ---: |"
     );
     let host_runs = |endpoint, connections| -> Vec<&LoadRun> {
         host.level(endpoint, connections)
@@ -55,7 +55,11 @@ pub fn section(md: &mut String, host: &HostResults, spin: &SpinOutcome) {
             host_runs(Endpoint::Time, 1),
             &spin_time,
         ),
-        ("OTP step p50", host_runs(Endpoint::OtpStep, 1), &spin_step),
+        (
+            "OTP step p50, 1 connection",
+            host_runs(Endpoint::OtpStep, 1),
+            &spin_step,
+        ),
     ] {
         let (Some(e), Some(s)) = (p50s(&edge), p50s(on_spin)) else {
             continue;
@@ -74,7 +78,8 @@ pub fn section(md: &mut String, host: &HostResults, spin: &SpinOutcome) {
         if let (Some(e), Some(s)) = (rates(&edge), rates(on_spin)) {
             let _ = writeln!(
                 md,
-                "| OTP steps/s, {connections} connection(s) | {} | {} | {:.2}× |",
+                "| OTP steps/s, {connections} connection{} | {} | {} | {:.2}× |",
+                if connections == 1 { "" } else { "s" },
                 stats::number_range(&e),
                 stats::number_range(&s),
                 s.median / e.median
