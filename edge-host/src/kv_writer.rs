@@ -405,16 +405,21 @@ mod tests {
         assert_eq!(read("n"), Some(b"swapped".to_vec()));
     }
 
+    /// A writer on a fresh key-value table, and the directory holding it.
+    fn fresh_writer(name: &str) -> (TempDir, Writer) {
+        let dir = TempDir::new(name);
+        let conn = Connection::open(dir.path().join(DB_FILE_NAME)).unwrap();
+        conn.execute_batch(crate::kv::SCHEMA).unwrap();
+        (dir, Writer::start(conn))
+    }
+
     fn set(key: &str) -> Write {
         Write::Set("default".into(), key.into(), b"v".to_vec())
     }
 
     #[test]
     fn a_write_to_an_idle_store_is_durable_when_submit_returns() {
-        let dir = TempDir::new("idle");
-        let conn = Connection::open(dir.path().join(DB_FILE_NAME)).unwrap();
-        conn.execute_batch(crate::kv::SCHEMA).unwrap();
-        let writer = Writer::start(conn);
+        let (_dir, writer) = fresh_writer("idle");
         let (reply, mut answer) = oneshot::channel();
         writer.enqueue_or_commit(set("a"), reply).unwrap();
         // Committed on this thread: answered before anyone else ran.
@@ -424,10 +429,7 @@ mod tests {
 
     #[test]
     fn writes_arriving_during_a_commit_share_the_next_one() {
-        let dir = TempDir::new("during");
-        let conn = Connection::open(dir.path().join(DB_FILE_NAME)).unwrap();
-        conn.execute_batch(crate::kv::SCHEMA).unwrap();
-        let writer = Writer::start(conn);
+        let (_dir, writer) = fresh_writer("during");
         // A caller is committing (as between its taking the commit and ending it).
         writer.shared.lock_queue().committer = Committer::Caller;
         let answers: Vec<_> = ["a", "b", "c"]
