@@ -155,17 +155,8 @@ impl Writer {
         }
         queue.committer = Committer::Caller;
         drop(queue);
+        let _end = CallerCommit(shared);
         shared.commit(vec![(write, reply)]);
-        let mut queue = shared.lock_queue();
-        queue.committer = if queue.waiting.is_empty() {
-            Committer::Idle
-        } else {
-            Committer::Thread
-        };
-        // The thread waits for either: work, or (stopping) the last commit to end.
-        if queue.committer == Committer::Thread || queue.stopping {
-            shared.work.notify_one();
-        }
         Ok(())
     }
 
@@ -196,6 +187,26 @@ impl Writer {
 impl Drop for Writer {
     fn drop(&mut self) {
         self.halt();
+    }
+}
+
+/// A caller's commit under way; ending it (also by unwinding, should the commit panic)
+/// hands the queued writes to the writer thread, or leaves the store idle.
+struct CallerCommit<'a>(&'a Shared);
+
+impl Drop for CallerCommit<'_> {
+    fn drop(&mut self) {
+        let shared = self.0;
+        let mut queue = shared.lock_queue();
+        queue.committer = if queue.waiting.is_empty() {
+            Committer::Idle
+        } else {
+            Committer::Thread
+        };
+        // The thread waits for either: work, or (stopping) the last commit to end.
+        if queue.committer == Committer::Thread || queue.stopping {
+            shared.work.notify_one();
+        }
     }
 }
 
@@ -428,9 +439,24 @@ mod tests {
     }
 
     #[test]
+    fn a_commit_that_panics_leaves_the_store_usable() {
+        let (_dir, writer) = fresh_writer("unwind");
+        writer.shared.lock_queue().committer = Committer::Caller;
+        let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _end = CallerCommit(&writer.shared);
+            panic!("a commit that panics");
+        }));
+        assert!(unwound.is_err());
+        // Idle again: the next write commits at once instead of waiting forever.
+        let (reply, mut answer) = oneshot::channel();
+        writer.enqueue_or_commit(set("a"), reply).unwrap();
+        assert!(matches!(answer.try_recv(), Ok(Ok(Done::Written))));
+    }
+
+    #[test]
     fn writes_arriving_during_a_commit_share_the_next_one() {
         let (_dir, writer) = fresh_writer("during");
-        // A caller is committing (as between its taking the commit and ending it).
+        // A caller is committing (between its taking the commit and ending it).
         writer.shared.lock_queue().committer = Committer::Caller;
         let answers: Vec<_> = ["a", "b", "c"]
             .into_iter()
@@ -442,11 +468,7 @@ mod tests {
             .collect();
         assert_eq!(writer.commits(), 0, "queued while the commit runs");
         // That commit ends with writes waiting: the thread takes over.
-        {
-            let mut queue = writer.shared.lock_queue();
-            queue.committer = Committer::Thread;
-            writer.shared.work.notify_one();
-        }
+        drop(CallerCommit(&writer.shared));
         for answer in answers {
             assert!(matches!(answer.blocking_recv(), Ok(Ok(Done::Written))));
         }
