@@ -4,17 +4,27 @@
 //! memory, tables and an async stack reserved once at start-up and reused, instead of
 //! mapping and unmapping them per request (each unmap a TLB shootdown on every core).
 //!
-//! The pool holds [`INSTANCES`] instances; [`crate::runtime::ComponentRuntime`] admits
-//! no more at once (a request beyond waits for a slot rather than failing).
+//! The pool holds [`INSTANCES`] component instances and memories and twice as many
+//! tables; [`slots`] says how many instances of a given component fit in it at once,
+//! and [`crate::runtime::ComponentRuntime`] admits no more (a request beyond waits for a
+//! slot rather than failing to instantiate).
 
 use wasmtime::{
     Cache, CacheConfig, Config, Engine, InstanceAllocationStrategy, MemoryType,
-    PoolingAllocationConfig, Store,
+    PoolingAllocationConfig, ResourcesRequired, Store,
 };
 
 /// Component instances alive at once, at most (requests being answered, and guests
 /// still working after their response). Spin's default.
 pub const INSTANCES: u32 = 1_000;
+/// Linear memories in the pool (edge-api's component has one).
+const TOTAL_MEMORIES: u32 = INSTANCES;
+/// Tables in the pool (edge-api's component has two).
+const TOTAL_TABLES: u32 = 2 * INSTANCES;
+/// Core instances one component may have (Spin's limit). The pool counts core
+/// instances without reserving anything for them, so it holds this many for every
+/// component instance and never runs out of them first.
+const CORE_INSTANCES_PER_COMPONENT: u32 = 200;
 
 /// Bytes of each linear memory kept mapped between instances and reset in place
 /// rather than returned to the kernel (`madvise`) and faulted in again. None: Spin
@@ -57,14 +67,14 @@ pub fn new_engine() -> Result<Engine, String> {
 fn pool() -> PoolingAllocationConfig {
     let mut pool = PoolingAllocationConfig::default();
     pool.total_component_instances(INSTANCES)
-        .total_memories(INSTANCES)
-        .total_tables(2 * INSTANCES)
+        .total_memories(TOTAL_MEMORIES)
+        .total_tables(TOTAL_TABLES)
         .total_stacks(INSTANCES)
-        .total_core_instances(4 * INSTANCES)
+        .total_core_instances(CORE_INSTANCES_PER_COMPONENT * INSTANCES)
         .table_elements(100_000)
         .max_component_instance_size(10 << 20)
         .max_core_instance_size(10 << 20)
-        .max_core_instances_per_component(200)
+        .max_core_instances_per_component(CORE_INSTANCES_PER_COMPONENT)
         .max_tables_per_component(64)
         .max_memories_per_component(32)
         .max_tables_per_module(2)
@@ -73,6 +83,19 @@ fn pool() -> PoolingAllocationConfig {
         .linear_memory_keep_resident(MEMORY_KEEP_RESIDENT)
         .table_keep_resident(TABLE_KEEP_RESIDENT);
     pool
+}
+
+/// How many instances of a component needing `required` fit in the pool at once: at
+/// most [`INSTANCES`], fewer when it has more than one memory or two tables (`None`,
+/// not known statically: one memory and two tables are assumed). Also the bound without
+/// the pool, which keeps the limit the same on every machine.
+pub fn slots(required: Option<&ResourcesRequired>) -> usize {
+    let (memories, tables) = required.map_or((1, 2), |r| (r.num_memories, r.num_tables));
+    let fit = |total: u32, each: u32| total.checked_div(each).unwrap_or(u32::MAX);
+    let slots = INSTANCES
+        .min(fit(TOTAL_MEMORIES, memories))
+        .min(fit(TOTAL_TABLES, tables));
+    usize::try_from(slots).unwrap_or(usize::MAX)
 }
 
 /// Whether [`POOL_ADDRESS_BITS`] of address space can be reserved (Spin's probe: one
@@ -87,4 +110,27 @@ fn pool_fits() -> bool {
     let mut store = Store::new(&engine, ());
     let ty = MemoryType::new64(0, Some(1 << (POOL_ADDRESS_BITS - 16)));
     wasmtime::Memory::new(&mut store, ty).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn needs(num_memories: u32, num_tables: u32) -> ResourcesRequired {
+        ResourcesRequired {
+            num_memories,
+            max_initial_memory_size: None,
+            num_tables,
+            max_initial_table_size: None,
+        }
+    }
+
+    #[test]
+    fn slots_are_what_the_pool_holds_of_a_component() {
+        assert_eq!(slots(Some(&needs(1, 2))), 1_000);
+        assert_eq!(slots(Some(&needs(0, 0))), 1_000);
+        assert_eq!(slots(Some(&needs(2, 2))), 500);
+        assert_eq!(slots(Some(&needs(1, 3))), 666);
+        assert_eq!(slots(None), 1_000);
+    }
 }

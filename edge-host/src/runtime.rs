@@ -1,6 +1,7 @@
 //! The wasmtime side: one engine ([`crate::engine`]) and one pre-instantiated component
-//! for the process, a fresh `Store` and instance for every request, at most
-//! [`INSTANCES`] at once (the pool's slots; a request beyond waits for one).
+//! for the process, a fresh `Store` and instance for every request, at most as many at
+//! once as the instance pool holds of this component ([`slots`]; a request beyond waits
+//! for one).
 //!
 //! * The component is compiled once at start-up (with wasmtime's on-disk compilation
 //!   cache, so a restart with an unchanged `.wasm` skips most of that work).
@@ -14,7 +15,7 @@
 //!   [`REQUEST_TIMEOUT`] is stopped.
 
 use crate::bindings::SpinImports;
-use crate::engine::{INSTANCES, new_engine};
+use crate::engine::{new_engine, slots};
 use crate::host::{HostState, Shared};
 use http_body_util::BodyExt;
 use std::path::{Path, PathBuf};
@@ -121,7 +122,9 @@ impl ComponentRuntime {
             pre,
             shared,
             guests: TaskTracker::new(),
-            slots: Arc::new(Semaphore::new(INSTANCES as usize)),
+            slots: Arc::new(Semaphore::new(slots(
+                component.resources_required().as_ref(),
+            ))),
         })
     }
 
