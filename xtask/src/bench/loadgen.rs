@@ -2,11 +2,11 @@
 //!
 //! - `GET` of one path through [oha](https://github.com/hatoo/oha) and its
 //!   `--output-format json` (latency percentiles, status counts, errors);
-//! - the sign-in OTP step (and `GET` on Spin) through a small client on hyper/tokio: one HTTP/1.1 connection
-//!   per task on one thread, each prepared body sent exactly once (a task that finds none
-//!   left stops and is counted), every latency on the monotonic clock into an
-//!   HdrHistogram (3 significant digits); `TCP_NODELAY` on every connection, and
-//!   `TCP_QUICKACK` again after every read and write ([`QuickAck`]).
+//! - the sign-in OTP step (and `GET` on Spin) through a small client on hyper/tokio:
+//!   one HTTP/1.1 connection per task on one thread, each prepared body sent exactly
+//!   once (a task that finds none left stops and is counted), every latency on the
+//!   monotonic clock into an HdrHistogram (3 significant digits); `TCP_NODELAY` on every
+//!   connection, and `TCP_QUICKACK` again after every read and write ([`QuickAck`]).
 
 use std::pin::Pin;
 use std::process::Command;
