@@ -165,6 +165,23 @@ impl Launch {
     }
 }
 
+/// Starts the [`Launch`] `make` builds, up to three times: a free port can be taken by
+/// another process between being chosen and edge-host binding it, and each new
+/// `Launch` has a new port (so variables naming its address are made again too).
+///
+/// Errors: the last start's, or at once one that failed for another reason.
+pub fn start_retrying(make: impl Fn() -> Launch) -> Result<EdgeHost, String> {
+    let mut last = String::new();
+    for _ in 0..3 {
+        match make().start() {
+            Ok(host) => return Ok(host),
+            Err(e) if e.contains("Address already in use") => last = e,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last)
+}
+
 /// A thread reading `stream` line by line, sending what `pick` makes of each line.
 fn lines<R: std::io::Read + Send + 'static>(
     stream: Option<R>,
@@ -208,10 +225,7 @@ impl EdgeHost {
     }
 
     /// [`EdgeHost::start`] with more `--var`s, given the base URL it will serve on.
-    pub fn start_with(
-        data_dir: &Path,
-        vars: impl FnOnce(&str) -> Vec<(String, String)>,
-    ) -> EdgeHost {
+    pub fn start_with(data_dir: &Path, vars: impl Fn(&str) -> Vec<(String, String)>) -> EdgeHost {
         Self::start_with_args(data_dir, &[], vars)
     }
 
@@ -219,16 +233,19 @@ impl EdgeHost {
     pub fn start_with_args(
         data_dir: &Path,
         args: &[&str],
-        vars: impl FnOnce(&str) -> Vec<(String, String)>,
+        vars: impl Fn(&str) -> Vec<(String, String)>,
     ) -> EdgeHost {
-        let mut launch = Launch::new(data_dir);
-        for (name, value) in vars(&launch.base()) {
-            launch = launch.var(&name, &value);
-        }
-        for arg in args {
-            launch = launch.arg(arg);
-        }
-        launch.start().unwrap_or_else(|e| panic!("edge-host: {e}"))
+        start_retrying(|| {
+            let mut launch = Launch::new(data_dir);
+            for (name, value) in vars(&launch.base()) {
+                launch = launch.var(&name, &value);
+            }
+            for arg in args {
+                launch = launch.arg(arg);
+            }
+            launch
+        })
+        .unwrap_or_else(|e| panic!("edge-host: {e}"))
     }
 
     /// The process id.

@@ -20,7 +20,7 @@ fn start(dir: &std::path::Path, seal_keys: &str) -> EdgeHost {
     let seal_keys = seal_keys.to_owned();
     EdgeHost::start_with(dir, move |_| {
         vec![
-            ("seal_keys".into(), seal_keys),
+            ("seal_keys".into(), seal_keys.clone()),
             ("admin_token".into(), ADMIN.into()),
         ]
     })

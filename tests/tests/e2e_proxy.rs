@@ -9,7 +9,7 @@ use tests::{EdgeHost, PORTAL, check_through_tls_proxy};
 fn start(dir: &std::path::Path, standin: &StandIn) -> EdgeHost {
     let mut vars = standin.variables();
     vars.push(("public_base_url".into(), PORTAL.into()));
-    EdgeHost::start_with(dir, move |_| vars)
+    EdgeHost::start_with(dir, move |_| vars.clone())
 }
 
 #[test]

@@ -26,6 +26,7 @@ fn start(dir: &std::path::Path, standin: &StandIn) -> EdgeHost {
     let mut vars = standin.variables();
     vars.push(("admin_token".into(), ADMIN.into()));
     EdgeHost::start_with(dir, move |base| {
+        let mut vars = vars.clone();
         vars.push(("public_base_url".into(), base.to_owned()));
         vars
     })

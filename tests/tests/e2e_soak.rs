@@ -21,6 +21,7 @@ fn start(dir: &std::path::Path, standin: &StandIn) -> EdgeHost {
     let mut vars = standin.variables();
     vars.push(("trusted_proxies".into(), "127.0.0.1/32".into()));
     EdgeHost::start_with(dir, move |base| {
+        let mut vars = vars.clone();
         vars.push(("public_base_url".into(), base.to_owned()));
         vars
     })

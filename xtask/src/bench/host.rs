@@ -11,7 +11,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use ::tests::edge_host::tail;
+use ::tests::edge_host::{start_retrying, tail};
 use ::tests::{EdgeHost, Launch};
 
 use crate::error::{Error, Result};
@@ -49,15 +49,19 @@ impl RunningHost {
         for dir in [&options.data_dir, &options.cache_home] {
             fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
         }
-        let mut launch = Launch::new(&options.data_dir)
-            .var("seal_keys", &options.seal_keys)
-            .var("issuer", "otp-edge-bench")
-            .env("XDG_CACHE_HOME", &options.cache_home)
-            .log_to(&options.data_dir.join("edge-host.log"));
-        launch.bin = ws.edge_host_bin();
-        launch.component = ws.component_wasm();
-        launch.web = ws.web_dir();
-        launch.start().map(RunningHost).map_err(Error::Project)
+        start_retrying(|| {
+            let mut launch = Launch::new(&options.data_dir)
+                .var("seal_keys", &options.seal_keys)
+                .var("issuer", "otp-edge-bench")
+                .env("XDG_CACHE_HOME", &options.cache_home)
+                .log_to(&options.data_dir.join("edge-host.log"));
+            launch.bin = ws.edge_host_bin();
+            launch.component = ws.component_wasm();
+            launch.web = ws.web_dir();
+            launch
+        })
+        .map(RunningHost)
+        .map_err(Error::Project)
     }
 
     /// `http://ADDR`.
