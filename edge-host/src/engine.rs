@@ -10,9 +10,13 @@
 //! slot rather than failing to instantiate).
 
 use wasmtime::{
-    Cache, CacheConfig, Config, Engine, InstanceAllocationStrategy, MemoryType,
-    PoolingAllocationConfig, ResourcesRequired, Store,
+    Cache, CacheConfig, Config, Enabled, Engine, InstanceAllocationStrategy, MemoryType,
+    PoolingAllocationConfig, ProfilingStrategy, ResourcesRequired, Store,
 };
+
+/// Environment variable that, when set, makes edge-host write a perf map of the
+/// component's compiled code (wasmtime's `ProfilingStrategy::PerfMap`).
+pub const PERF_MAP_VARIABLE: &str = "EDGE_HOST_PERF_MAP";
 
 /// Component instances alive at once, at most (requests being answered, and guests
 /// still working after their response). Spin's default.
@@ -26,14 +30,31 @@ const TOTAL_TABLES: u32 = 2 * INSTANCES;
 /// component instance and never runs out of them first.
 const CORE_INSTANCES_PER_COMPONENT: u32 = 200;
 
-/// Bytes of each linear memory kept mapped between instances and reset in place
-/// rather than returned to the kernel (`madvise`) and faulted in again. None: Spin
-/// keeps 2 MiB, but resetting 2 MiB per request cost edge-host's `GET /api/time` 330 µs
-/// of CPU against 160 µs without (`cargo xtask bench --edge-host-only`, 2026-12-02) —
-/// a request touches far less than that.
-const MEMORY_KEEP_RESIDENT: usize = 0;
-/// The same for tables.
-const TABLE_KEEP_RESIDENT: usize = 0;
+/// Bytes of each linear memory kept mapped between instances and reset in place rather
+/// than returned to the kernel (`madvise`) and faulted in again by the next request.
+/// With [`pagemap_scan`](PoolingAllocationConfig::pagemap_scan) (Linux 6.7+) only the
+/// pages a request dirtied are reset (copied back from the memory image or zeroed), up
+/// to this many bytes; the rest is decommitted. As large as the component's initial
+/// memory (edge-api's `build.rs`), so a request's pages stay mapped from one instance to
+/// the next. Without `PAGEMAP_SCAN` this many bytes would be `memset` per request,
+/// which costs more than it saves (edge-host's `GET /api/time`: 330 µs of CPU against
+/// 160 µs with nothing kept, `cargo xtask bench --edge-host-only`, 2026-12-02), so then
+/// nothing is kept.
+fn memory_keep_resident() -> usize {
+    if PoolingAllocationConfig::is_pagemap_scan_available() {
+        4 << 20
+    } else {
+        0
+    }
+}
+/// The same for tables (edge-api's two tables take a few KiB).
+fn table_keep_resident() -> usize {
+    if PoolingAllocationConfig::is_pagemap_scan_available() {
+        1 << 20
+    } else {
+        0
+    }
+}
 
 /// Address bits the pool needs (1,000 memories of 4 GiB reservation and their guards,
 /// about 6 TiB): as Spin probes, some aarch64 and riscv64 kernels offer only 39.
@@ -44,6 +65,11 @@ pub fn new_engine() -> Result<Engine, String> {
     let mut config = Config::new();
     config.wasm_component_model(true);
     config.epoch_interruption(true);
+    // For `perf`: names of the component's compiled functions in /tmp/perf-<pid>.map
+    // (`cargo xtask bench` sets this for its CPU profile).
+    if std::env::var_os(PERF_MAP_VARIABLE).is_some() {
+        config.profiler(ProfilingStrategy::PerfMap);
+    }
     // On-disk compilation cache in the user's cache directory (as `wasmtime` itself
     // uses). Optional: without it start-up is only slower.
     match Cache::new(CacheConfig::new()) {
@@ -80,8 +106,9 @@ fn pool() -> PoolingAllocationConfig {
         .max_tables_per_module(2)
         .max_memories_per_module(2)
         .max_memory_size(crate::host::MAX_MEMORY_BYTES)
-        .linear_memory_keep_resident(MEMORY_KEEP_RESIDENT)
-        .table_keep_resident(TABLE_KEEP_RESIDENT);
+        .linear_memory_keep_resident(memory_keep_resident())
+        .table_keep_resident(table_keep_resident())
+        .pagemap_scan(Enabled::Auto);
     pool
 }
 
