@@ -142,15 +142,46 @@ impl Scratch<'_> {
     }
 }
 
+/// `GET /api/time` (through oha).
+const TIME: Script = Script::Get("/api/time");
+
+/// The levels of `endpoint` at each of `connections`, [`RUNS`] runs each from
+/// `run(connections, run)`, announced as `what`.
+pub fn levels(
+    what: &str,
+    endpoint: Endpoint,
+    connections: &[u32],
+    mut run: impl FnMut(u32, usize) -> Result<Run>,
+) -> Result<Vec<Level>> {
+    let mut levels = Vec::new();
+    for &n in connections {
+        let mut runs = Vec::new();
+        for i in 0..RUNS {
+            announce(format!(
+                "{what}, {n} connection(s), {RUN_SECONDS} s, run {}/{RUNS}",
+                i + 1
+            ));
+            runs.push(run(n, i)?);
+        }
+        levels.push(Level {
+            endpoint,
+            connections: n,
+            runs,
+        });
+    }
+    Ok(levels)
+}
+
 /// Measures starts and load levels, and profiles the OTP step when it crosses a
 /// line ([`crate::bench::report::host_lines`], with `fsync_ns` the measured flush);
 /// `scratch` is emptied first.
 pub fn run(ws: &Workspace, scratch: &Path, fsync_ns: Option<f64>) -> Result<HostResults> {
     remove_dir(scratch)?;
+    let seal_keys = state::fresh_seal_keys()?;
     let s = Scratch {
         ws,
         dir: scratch.to_path_buf(),
-        seal_keys: state::fresh_seal_keys()?,
+        seal_keys,
     };
     let mut results = HostResults::default();
     // Cold starts each with a fresh cache; warm ones with the last one's (kept for the rest).
@@ -162,84 +193,41 @@ pub fn run(ws: &Workspace, scratch: &Path, fsync_ns: Option<f64>) -> Result<Host
                 remove_dir(&cache)?;
             }
             let what = [
-                "(empty wasmtime cache)",
-                "with the compilation cache filled",
-            ][kind];
-            announce(format!(
-                "edge-host {} start {}/{n} {what}",
-                ["cold", "warm"][kind],
-                i + 1
-            ));
+                "cold start (empty wasmtime cache)",
+                "start with the cache filled",
+            ];
+            announce(format!("edge-host {} {}/{n}", what[kind], i + 1));
             results.starts[kind].push(one_start(&s, &cache)?);
         }
     }
     let host = s.start(&s.data_dir("time")?, &cache)?;
     announce("oha: 1 s warm-up of GET /api/time (not recorded)");
-    loadgen::run(
-        &host.base,
-        8,
-        Duration::from_secs(1),
-        Script::Get("/api/time"),
-    )?;
-    for connections in CONNECTIONS {
-        let runs = (0..RUNS).map(|run| {
-            announce(format!(
-                "oha: GET /api/time, {connections} connection(s), {RUN_SECONDS} s, run {}/{RUNS}",
-                run + 1
-            ));
-            measured(&host, connections, Script::Get("/api/time"))
-        });
-        let runs = runs.collect::<Result<_>>()?;
-        results.levels.push(Level {
-            endpoint: Endpoint::Time,
-            connections,
-            runs,
-        });
-    }
+    loadgen::run(&host.base, 8, 1, TIME)?;
+    let what = "oha: GET /api/time";
+    let time = levels(what, Endpoint::Time, &CONNECTIONS, |n, _| {
+        measured(&host, n, TIME)
+    })?;
     host::stop(host)?;
-    let best = results
-        .levels
+    let best = time
         .iter()
         .flat_map(|l| &l.runs)
         .map(Run::rps)
         .fold(0.0, f64::max);
-    let sign_ins =
-        ((best * RUN_SECONDS as f64 * HEADROOM).ceil() as usize).clamp(SIGN_INS[0], SIGN_INS[1]);
+    let sign_ins = (best * RUN_SECONDS as f64 * HEADROOM).ceil() as usize;
+    let sign_ins = sign_ins.clamp(SIGN_INS[0], SIGN_INS[1]);
+    let what = format!("client: POST /api/session/otp ({sign_ins} sign-ins prepared)");
+    let otp = levels(&what, Endpoint::OtpStep, &CONNECTIONS, |n, run| {
+        otp_step_run(&s, &cache, n, &format!("c{n}r{run}"), sign_ins)
+    })?;
+    results.levels = [time, otp].concat();
     results.sign_ins = sign_ins;
-    for connections in CONNECTIONS {
-        let runs = (0..RUNS).map(|run| {
-            announce(format!(
-                "client: POST /api/session/otp, {connections} connection(s), {RUN_SECONDS} s, \
-                 run {}/{RUNS} ({sign_ins} sign-ins prepared)",
-                run + 1
-            ));
-            otp_step_run(
-                &s,
-                &cache,
-                connections,
-                &format!("c{connections}r{run}"),
-                sign_ins,
-            )
-        });
-        let runs = runs.collect::<Result<_>>()?;
-        results.levels.push(Level {
-            endpoint: Endpoint::OtpStep,
-            connections,
-            runs,
-        });
-    }
     if crate::bench::report::host_lines(&results, fsync_ns)
         .iter()
         .any(|l| !l.met)
     {
-        let data = s.data_dir("profile")?;
+        let (dir, data) = (s.dir.join("profile"), s.data_dir("profile")?);
         let start = |data: &Path| s.start(data, &cache);
-        results.profile = Some(profile::otp_step(
-            &s.dir.join("profile"),
-            &data,
-            &s.seal_keys,
-            start,
-        )?);
+        results.profile = Some(profile::otp_step(&dir, &data, &s.seal_keys, start)?);
     }
     remove_dir(&s.dir.join("data"))?;
     Ok(results)
@@ -258,10 +246,9 @@ fn one_start(s: &Scratch, cache: &Path) -> Result<[Duration; 4]> {
     let first_response = host.spawned.elapsed();
     let (second_status, second_request) = get();
     if (first_status, second_status) != (200, 200) {
+        let log = host.log_tail(20);
         return Err(Error::Project(format!(
-            "GET /api/time answered {first_status} and {second_status} (0: no answer); \
-             edge-host's log:\n{}",
-            host.log_tail(20)
+            "GET /api/time answered {first_status} and {second_status} (0: none); log:\n{log}"
         )));
     }
     let ready = host.ready_after;
@@ -271,54 +258,38 @@ fn one_start(s: &Scratch, cache: &Path) -> Result<[Duration; 4]> {
 
 /// One OTP-step run: a fresh data directory with `sign_ins` prepared sign-ins, a fresh
 /// edge-host on it, the load client sending each once.
-fn otp_step_run(
-    s: &Scratch,
-    cache: &Path,
-    connections: u32,
-    tag: &str,
-    sign_ins: usize,
-) -> Result<Run> {
+fn otp_step_run(s: &Scratch, cache: &Path, n: u32, tag: &str, sign_ins: usize) -> Result<Run> {
     let data = s.data_dir("otp")?;
     let now_ms = ::tests::unix_now() * 1000;
     let bodies = state::prepare_sign_ins(&data, &s.seal_keys, sign_ins, tag, now_ms)?;
     let host = s.start(&data, cache)?;
-    let result = measured(&host, connections, Script::OtpStep(bodies));
+    let result = measured(&host, n, Script::OtpStep(bodies));
     if let Ok(r) = &result
         && r.non200 > 0
     {
+        let (bad, all, log) = (r.non200, r.requests, host.log_tail(5));
         announce(format!(
-            "{} of {} OTP steps were not 200; edge-host's log ends:\n{}",
-            r.non200,
-            r.requests,
-            host.log_tail(5)
+            "{bad} of {all} OTP steps were not 200; edge-host's log ends:\n{log}"
         ));
     }
-    let writes_and_flushes = host::stop(host)?;
-    Ok(Run {
-        writes_and_flushes,
-        ..result?
-    })
+    let counted = host::stop(host)?;
+    let mut run = result?;
+    run.writes_and_flushes = counted;
+    Ok(run)
 }
 
 /// Sends `script` to `host` on `connections` for [`RUN_SECONDS`], with edge-host's CPU
 /// time per response and its peak memory.
 fn measured(host: &EdgeHost, connections: u32, script: Script) -> Result<Run> {
     let before = CpuTime::of(host.pid());
-    let run = loadgen::run(
-        &host.base,
-        connections,
-        Duration::from_secs(RUN_SECONDS),
-        script,
-    )?;
-    let cpu_ns = match (before, CpuTime::of(host.pid())) {
-        (Some(before), Some(after)) if run.requests > 0 => Some(after.per(before, run.requests)),
-        _ => None,
-    };
-    Ok(Run {
-        cpu_ns,
-        peak_rss_kib: host::peak_rss_kib(host.pid()),
-        ..run
-    })
+    let mut run = loadgen::run(&host.base, connections, RUN_SECONDS, script)?;
+    if let (Some(before), Some(after)) = (before, CpuTime::of(host.pid()))
+        && run.requests > 0
+    {
+        run.cpu_ns = Some(after.per(before, run.requests));
+    }
+    run.peak_rss_kib = host::peak_rss_kib(host.pid());
+    Ok(run)
 }
 
 /// Removes a directory tree if it exists.

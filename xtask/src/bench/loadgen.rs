@@ -42,8 +42,9 @@ pub enum Script {
 }
 
 /// Sends `script` to `base` (`http://127.0.0.1:PORT`) on `connections` connections for
-/// `duration`; the run's load figures (the rest of [`Run`] left empty).
-pub fn run(base: &str, connections: u32, duration: Duration, script: Script) -> Result<Run> {
+/// `seconds`; the run's load figures (the rest of [`Run`] left empty).
+pub fn run(base: &str, connections: u32, seconds: u64, script: Script) -> Result<Run> {
+    let duration = Duration::from_secs(seconds);
     let (path, bodies) = match script {
         Script::Get(path) => return oha(base, connections, duration, path),
         Script::ClientGet(path) => (path, Vec::new()),

@@ -129,12 +129,7 @@ fn traced_load(
     })?;
     // Attaching to every thread takes a moment.
     std::thread::sleep(Duration::from_millis(500));
-    let run = loadgen::run(
-        &edge_host.base,
-        1,
-        Duration::from_secs(SECONDS),
-        Script::OtpStep(bodies),
-    );
+    let run = loadgen::run(&edge_host.base, 1, SECONDS, Script::OtpStep(bodies));
     let _ = Command::new("kill")
         .args(["-INT", &tracer.id().to_string()])
         .status();

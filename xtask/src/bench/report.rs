@@ -1,15 +1,14 @@
 //! The text of BENCHMARKS.md (also printed by `cargo xtask bench`).
 
-use std::fmt::Write as _;
+use std::fmt::{Result as Written, Write as _};
 use std::time::Duration;
 
 use otp_core::password::{M_COST_KIB, P_COST, T_COST};
 
 use crate::bench::browser::{BrowserResults, COLUMNS};
 use crate::bench::criterion::CoreResult;
-use crate::bench::load::{
-    BUSY, Endpoint, HEADROOM, HostResults, Level, RUN_SECONDS, RUNS, Run, SIGN_INS, level,
-};
+use crate::bench::load::{BUSY, Endpoint, HEADROOM, HostResults, Level, RUN_SECONDS, RUNS};
+use crate::bench::load::{Run, SIGN_INS, level};
 use crate::bench::profile::{Profile, Share};
 use crate::bench::spin::SpinOutcome;
 use crate::bench::stats::{Summary, duration, durations, in_unit_of, significant, symbol};
@@ -46,28 +45,22 @@ pub struct Report<'a> {
     pub browser: &'a BrowserResults,
 }
 
-/// A Markdown table and the blank line after it: a head entry starting with `<` names
-/// a left-aligned column, one with `^` a centred one, others are right-aligned.
-fn table(md: &mut String, head: &[&str], rows: Vec<Vec<String>>) {
-    let row = |cells: &[&str]| format!("| {} |", cells.join(" | "));
-    let names: Vec<&str> = head
-        .iter()
-        .map(|h| h.trim_start_matches(['<', '^']))
-        .collect();
-    let align = head.iter().map(|h| match h.chars().next() {
-        Some('<') => "---",
-        Some('^') => ":---:",
+/// A Markdown table and the blank line after it. `head` names the columns, `|` between
+/// them; one starting with `<` is left-aligned, one with `^` centred, others are
+/// right-aligned. Each row is its cells with ` | ` between them.
+fn table(md: &mut String, head: &str, rows: impl IntoIterator<Item = String>) -> Written {
+    let names = head.split('|').map(|h| h.trim_start_matches(['<', '^']));
+    let align = head.split('|').map(|h| match &h[..h.len().min(1)] {
+        "<" => "---",
+        "^" => ":---:",
         _ => "---:",
     });
-    let _ = writeln!(md, "{}\n{}", row(&names), row(&align.collect::<Vec<_>>()));
-    for cells in rows {
-        let _ = writeln!(
-            md,
-            "{}",
-            row(&cells.iter().map(String::as_str).collect::<Vec<_>>())
-        );
+    let [names, align] = [names.collect::<Vec<_>>(), align.collect()].map(|c| c.join(" | "));
+    writeln!(md, "| {names} |\n| {align} |")?;
+    for row in rows {
+        writeln!(md, "| {row} |")?;
     }
-    let _ = writeln!(md);
+    writeln!(md)
 }
 
 /// `1 connection`, `64 connections`.
@@ -80,221 +73,130 @@ fn core_median(core: &[CoreResult], id: &str) -> Option<f64> {
     core.iter().find(|r| r.0 == id).map(|r| r.2.median)
 }
 
-/// The median over runs of `f` at a level of `levels`.
-fn median(
-    levels: &[Level],
-    endpoint: Endpoint,
-    n: u32,
-    f: impl Fn(&Run) -> Option<f64>,
-) -> Option<f64> {
-    Some(level(levels, endpoint, n)?.over_runs(f)?.median)
+/// The median over runs of `f` at the level of `e` at `n` connections in `levels`.
+fn median(levels: &[Level], e: Endpoint, n: u32, f: impl Fn(&Run) -> Option<f64>) -> Option<f64> {
+    Some(level(levels, e, n)?.over_runs(f)?.median)
+}
+
+/// `text` in bold when `bold`.
+fn bold(text: String, bold: bool) -> String {
+    if bold { format!("**{text}**") } else { text }
 }
 
 impl Report<'_> {
     /// The whole of BENCHMARKS.md.
     pub fn render(&self) -> String {
         let mut md = String::new();
-        self.header(&mut md);
-        self.core_section(&mut md);
-        host_section(&mut md, self.host);
-        self.spin_section(&mut md);
-        self.boundary_section(&mut md);
-        let sizes = self.sizes.iter().map(|a| {
-            let path = format!("`{}`", a.path.display());
-            vec![a.name.to_owned(), path, human(a.raw), human(a.gzip)]
-        });
-        let _ = writeln!(md, "## 4. Artifact sizes\n");
-        table(
-            &mut md,
-            &["<artifact", "<path", "raw", "gzip -9"],
-            sizes.collect(),
-        );
-        self.browser_section(&mut md);
-        self.lines_section(&mut md);
+        let _ = self.write(&mut md);
         md
     }
 
-    /// Title, and the machine table.
-    fn header(&self, md: &mut String) {
-        let c = self.conditions;
-        let _ = writeln!(
+    fn write(&self, md: &mut String) -> Written {
+        let (c, core) = (self.conditions, self.core);
+        let [build, measure] = c.took.map(|t| t.as_secs_f64());
+        writeln!(
             md,
             "# otp-edge benchmarks\n\nWritten by `cargo xtask bench` (installing and building \
-             what was stale took {:.0} s, the measurements {:.0} s); run it again to refresh. \
-             Every figure is a median with its spread; the spread is said in each table.\n",
-            c.took[0].as_secs_f64(),
-            c.took[1].as_secs_f64()
-        );
-        let mut rows: Vec<Vec<String>> = self
+             what was stale took {build:.0} s, the measurements {measure:.0} s); run it again to \
+             refresh. Every figure is a median with its spread; the spread is said in each table.\n"
+        )?;
+        let mut rows: Vec<String> = self
             .machine
             .iter()
-            .map(|(k, v)| vec![k.to_string(), v.clone()])
+            .map(|(k, v)| format!("{k} | {v}"))
             .collect();
         if let Some(f) = &c.fsync {
             let what = "disk: `fsync` after a 4 KiB overwrite in target/ (a SQLite WAL commit)";
-            rows.push(vec![what.into(), f.time()]);
+            rows.push(format!("{what} | {}", f.time()));
         }
-        let [before, after] = c
-            .load
-            .map(|l| l.map_or_else(|| "?".to_owned(), |l| format!("{l:.2}")));
-        rows.push(vec![
-            "load average (1 min) before / after".into(),
-            format!("{before} / {after}"),
-        ]);
-        let competing = match c.competing.is_empty() {
-            true => "none".to_owned(),
-            false => format!("**{}** — numbers are skewed by it", c.competing.join(", ")),
+        let [before, after] = c.load.map(|l| l.map_or("?".into(), |l| format!("{l:.2}")));
+        rows.push(format!(
+            "load average (1 min) before / after | {before} / {after}"
+        ));
+        let competing = match c.competing.join(", ") {
+            none if none.is_empty() => "none".into(),
+            all => format!("**{all}** — numbers are skewed by it"),
         };
-        rows.push(vec![
-            "other heavy work seen during the run".into(),
-            competing,
-        ]);
-        table(md, &["<", "<"], rows);
-    }
+        rows.push(format!(
+            "other heavy work seen during the run | {competing}"
+        ));
+        table(md, "<|<", rows)?;
 
-    /// 1. otp-core.
-    fn core_section(&self, md: &mut String) {
-        let _ = writeln!(
+        writeln!(
             md,
             "## 1. otp-core (Criterion, `otp-core/benches/core.rs`)\n\nTime per operation: the \
              median of Criterion's samples, with the spread of the samples (25th–75th \
              percentile). One thread, no I/O.\n"
-        );
-        let rows = self.core.iter().map(|&(id, what, s)| {
-            let what = match id {
-                "slow/argon2id_verify" => {
-                    format!("{what} (m={M_COST_KIB} KiB, t={T_COST}, p={P_COST})")
-                }
-                _ => what.to_owned(),
+        )?;
+        let rows = core.iter().map(|&(id, what, s)| {
+            let cost = format!(" (m={M_COST_KIB} KiB, t={T_COST}, p={P_COST})");
+            let cost = if id == "slow/argon2id_verify" {
+                cost.as_str()
+            } else {
+                ""
             };
-            let spread = format!(
-                "{}–{} {}",
-                in_unit_of(s.median, s.q1),
-                in_unit_of(s.median, s.q3),
-                symbol(s.median)
-            );
-            vec![
-                format!("{what} <br>`{id}`"),
-                format!("**{}**", duration(s.median)),
-                spread,
-                s.n.to_string(),
-            ]
+            let [m, q1, q3] = [s.median, s.q1, s.q3].map(|v| in_unit_of(s.median, v));
+            let unit = symbol(s.median);
+            format!(
+                "{what}{cost} <br>`{id}` | **{m} {unit}** | {q1}–{q3} {unit} | {}",
+                s.n
+            )
         });
-        table(
-            md,
-            &["<operation", "median", "spread (p25–p75)", "samples"],
-            rows.collect(),
-        );
-    }
+        table(md, "<operation|median|spread (p25–p75)|samples", rows)?;
 
-    /// 2b. Spin beside edge-host.
-    fn spin_section(&self, md: &mut String) {
-        let (version, spin) = match self.spin {
-            Ok(spin) => spin,
-            Err(why) => {
-                let _ = writeln!(
+        host_section(md, self.host)?;
+        self.spin_section(md)?;
+
+        writeln!(md, "## 3. The cost of the edge boundary\n")?;
+        let native = core_median(core, "native/otp_step");
+        match (
+            native,
+            median(&self.host.levels, Endpoint::OtpStep, 1, |r| Some(r.p50_ns)),
+        ) {
+            (Some(native), Some(edge)) => {
+                writeln!(
                     md,
-                    "## 2b. The same component on Spin\n\nNot measured: {why}.\n"
-                );
-                return;
+                    "The same OTP step (challenge lookup, account compare-and-swap, open the \
+                     sealed secret, verify and consume the step, delete the challenge, create \
+                     the session, append to the audit log).\n"
+                )?;
+                let mut rows = vec![
+                    format!(
+                        "native: otp-core with the in-memory store (`native/otp_step`, median) | {}",
+                        duration(native)
+                    ),
+                    format!(
+                        "through edge-host: HTTP, a fresh component instance, Spin key-value on \
+                         SQLite (p50 at 1 connection) | {}",
+                        duration(edge)
+                    ),
+                ];
+                if let Some(run) = self.host.profile.as_ref().and_then(|p| p.on_tmpfs.as_ref()) {
+                    rows.push(format!(
+                        "through edge-host with its data directory on tmpfs — no disk flushes \
+                         (profile run, p50 at 1 connection; {:.0}× native) | {}",
+                        run.p50_ns / native,
+                        duration(run.p50_ns)
+                    ));
+                }
+                let ratio = edge / native;
+                rows.push(format!(
+                    "**ratio** (through edge-host ÷ native) | **{ratio:.0}×**"
+                ));
+                table(md, "<path|time", rows)?;
             }
-        };
-        let _ = writeln!(
-            md,
-            "## 2b. The same component on Spin (`{version}`, its SQLite store), same run\n\n\
-             `spin up` of spin.toml, 1 connection (sequential requests) and, for the OTP step's \
-             rate, {BUSY}; the OTP step on prepared sign-ins as for edge-host; median of the \
-             runs' p50 (min–max). Both OTP steps go through the load client; `GET` through it on \
-             Spin but through oha on edge-host (oha does not ACK at once, and Spin's answers then \
-             wait 40 ms for its delayed ACK).\n"
-        );
-        let figures = [
-            ("`GET /api/time` p50", Endpoint::Time, 1),
-            ("OTP step p50", Endpoint::OtpStep, 1),
-            ("OTP steps/s", Endpoint::OtpStep, 1),
-            ("OTP steps/s", Endpoint::OtpStep, BUSY),
-        ];
-        let rows = figures.iter().filter_map(|&(what, endpoint, n)| {
-            let rate = what.ends_with("/s");
-            let of = |levels: &[Level]| {
-                level(levels, endpoint, n)?
-                    .over_runs(|r| Some(if rate { r.rps() } else { r.p50_ns }))
-            };
-            let (edge, on_spin) = (of(&self.host.levels)?, of(spin)?);
-            let (shown, ratio) = match rate {
-                true => (
-                    [edge.count(), on_spin.count()],
-                    format!("{:.2}×", on_spin.median / edge.median),
-                ),
-                false => (
-                    [edge.time(), on_spin.time()],
-                    format!("{:.1}×", on_spin.median / edge.median),
-                ),
-            };
-            let [edge, on_spin] = shown;
-            Some(vec![
-                format!("{what}, {}", connections(n)),
-                edge,
-                on_spin,
-                ratio,
-            ])
-        });
-        table(
-            md,
-            &["<figure", "edge-host", "Spin", "Spin ÷ edge-host"],
-            rows.collect(),
-        );
-        let runs = spin.iter().flat_map(|l| &l.runs);
-        let bad: u64 = runs.clone().map(|r| r.non200 + r.socket_errors).sum();
-        let total: u64 = runs.map(|r| r.requests).sum();
-        let _ = writeln!(
-            md,
-            "On Spin: {bad} of {total} responses were not 200 (or failed).\n"
-        );
-    }
-
-    /// 3. Native against edge-host.
-    fn boundary_section(&self, md: &mut String) {
-        let _ = writeln!(md, "## 3. The cost of the edge boundary\n");
-        let native = core_median(self.core, "native/otp_step");
-        let edge = median(&self.host.levels, Endpoint::OtpStep, 1, |r| Some(r.p50_ns));
-        let (Some(native), Some(edge)) = (native, edge) else {
-            let _ = writeln!(md, "Not measured.\n");
-            return;
-        };
-        let _ = writeln!(
-            md,
-            "The same OTP step (challenge lookup, account compare-and-swap, open the sealed \
-             secret, verify and consume the step, delete the challenge, create the session, \
-             append to the audit log).\n"
-        );
-        let mut rows = vec![
-            vec!["native: otp-core with the in-memory store (`native/otp_step`, median)".into(), duration(native)],
-            vec![
-                "through edge-host: HTTP, a fresh component instance, Spin key-value on SQLite (p50 at 1 connection)"
-                    .into(),
-                duration(edge),
-            ],
-        ];
-        if let Some(run) = self.host.profile.as_ref().and_then(|p| p.on_tmpfs.as_ref()) {
-            let what = format!(
-                "through edge-host with its data directory on tmpfs — no disk flushes (profile run, \
-                 p50 at 1 connection; {:.0}× native)",
-                run.p50_ns / native
-            );
-            rows.push(vec![what, duration(run.p50_ns)]);
+            _ => writeln!(md, "Not measured.\n")?,
         }
-        rows.push(vec![
-            "**ratio** (through edge-host ÷ native)".into(),
-            format!("**{:.0}×**", edge / native),
-        ]);
-        table(md, &["<path", "time"], rows);
-    }
 
-    /// 5. Page loads.
-    fn browser_section(&self, md: &mut String) {
+        writeln!(md, "## 4. Artifact sizes\n")?;
+        let rows = self.sizes.iter().map(|a| {
+            let (raw, gzip) = (human(a.raw), human(a.gzip));
+            format!("{} | `{}` | {raw} | {gzip}", a.name, a.path.display())
+        });
+        table(md, "<artifact|<path|raw|gzip -9", rows)?;
+
         let b = self.browser;
-        let _ = writeln!(
+        writeln!(
             md,
             "## 5. Browser (headless Chromium, `tests/browser/bench.mjs`)\n\n{} page loads of \
              `account.html` (signed in, phone set) each: a fresh Chromium profile (nothing \
@@ -304,61 +206,100 @@ impl Report<'_> {
              *press → QR* is `POST /api/otp/setup` plus drawing the QR code with the browser \
              module. {}.\n",
             b.loads, b.chromium
-        );
+        )?;
         let names = ["first visit (fresh profile)", "repeat visit (same browser)"];
         let rows = names.iter().zip(&b.visits).map(|(name, visit)| {
-            let cells = visit.iter().zip(COLUMNS).map(|(s, (_, bold, ..))| {
-                let ms = durations(s.median * 1e6, s.min * 1e6, s.max * 1e6);
-                if bold { format!("**{ms}**") } else { ms }
+            let cells = visit.iter().zip(COLUMNS).map(|(s, (_, strong, ..))| {
+                bold(durations(s.median * 1e6, s.min * 1e6, s.max * 1e6), strong)
             });
-            std::iter::once(name.to_string()).chain(cells).collect()
+            format!("{name} | {}", cells.collect::<Vec<_>>().join(" | "))
         });
-        let head: Vec<&str> = std::iter::once("<visit")
-            .chain(COLUMNS.iter().map(|c| c.0))
-            .collect();
-        table(md, &head, rows.collect());
-    }
+        let head = COLUMNS.map(|c| c.0).join("|");
+        table(md, &format!("<visit|{head}"), rows)?;
 
-    /// Section 6, the lines the figures are held to (issue #13), each with what this
-    /// run measured; the profile when a line of edge-host's was missed.
-    fn lines_section(&self, md: &mut String) {
-        let _ = writeln!(md, "## 6. Lines\n");
-        let mut lines = host_lines(self.host, self.conditions.fsync.map(|f| f.median));
-        let history = core_median(self.core, "native/otp_step_full_history");
-        if let (Some(full), Some(fresh)) = (history, core_median(self.core, "native/otp_step")) {
-            lines.push(Line::at_most_twice(
-                "native OTP step, full history ÷ fresh account",
-                full,
-                fresh,
-            ));
+        writeln!(md, "## 6. Lines\n")?;
+        let mut lines = host_lines(self.host, c.fsync.map(|f| f.median));
+        let full = core_median(core, "native/otp_step_full_history");
+        if let (Some(full), Some(fresh)) = (full, native) {
+            let figure = "native OTP step, full history ÷ fresh account";
+            lines.push(Line::at_most_twice(figure, full, fresh));
         }
-        lines_table(md, &lines);
-        if !self.conditions.competing.is_empty() {
-            let competing = self.conditions.competing.join(", ");
-            let _ = writeln!(
+        lines_table(md, &lines)?;
+        if !c.competing.is_empty() {
+            let competing = c.competing.join(", ");
+            writeln!(
                 md,
                 "Other heavy work ran during this run ({competing}): every figure is skewed by it.\n"
-            );
+            )?;
         }
         if let Some(profile) = &self.host.profile {
-            let _ = writeln!(
+            writeln!(
                 md,
                 "### Profile of the OTP step (a line of edge-host's was missed)\n"
-            );
-            profile_notes(md, profile);
+            )?;
+            profile_notes(md, profile)?;
         }
+        Ok(())
+    }
+
+    /// 2b. Spin beside edge-host.
+    fn spin_section(&self, md: &mut String) -> Written {
+        let (version, spin) = match self.spin {
+            Ok(spin) => spin,
+            Err(why) => {
+                return writeln!(
+                    md,
+                    "## 2b. The same component on Spin\n\nNot measured: {why}.\n"
+                );
+            }
+        };
+        writeln!(
+            md,
+            "## 2b. The same component on Spin (`{version}`, its SQLite store), same run\n\n\
+             `spin up` of spin.toml, 1 connection (sequential requests) and, for the OTP step's \
+             rate, {BUSY}; the OTP step on prepared sign-ins as for edge-host; median of the \
+             runs' p50 (min–max). Both OTP steps go through the load client; `GET` through it on \
+             Spin but through oha on edge-host (oha does not ACK at once, and Spin's answers then \
+             wait 40 ms for its delayed ACK).\n"
+        )?;
+        let figures = [
+            ("`GET /api/time` p50", Endpoint::Time, 1),
+            ("OTP step p50", Endpoint::OtpStep, 1),
+            ("OTP steps/s", Endpoint::OtpStep, 1),
+            ("OTP steps/s", Endpoint::OtpStep, BUSY),
+        ];
+        let rows = figures.iter().filter_map(|&(what, endpoint, n)| {
+            let rate = what.ends_with("/s");
+            let figure = |r: &Run| Some(if rate { r.rps() } else { r.p50_ns });
+            let of = |levels: &[Level]| level(levels, endpoint, n)?.over_runs(figure);
+            let (edge, on_spin) = (of(&self.host.levels)?, of(spin)?);
+            let shown = |s: Summary| if rate { s.count() } else { s.time() };
+            let (ratio, digits) = (on_spin.median / edge.median, if rate { 2 } else { 1 });
+            let (edge, on_spin, n) = (shown(edge), shown(on_spin), connections(n));
+            Some(format!(
+                "{what}, {n} | {edge} | {on_spin} | {ratio:.digits$}×"
+            ))
+        });
+        table(md, "<figure|edge-host|Spin|Spin ÷ edge-host", rows)?;
+        let runs = spin.iter().flat_map(|l| &l.runs);
+        let bad: u64 = runs.clone().map(|r| r.non200 + r.socket_errors).sum();
+        let total: u64 = runs.map(|r| r.requests).sum();
+        writeln!(
+            md,
+            "On Spin: {bad} of {total} responses were not 200 (or failed).\n"
+        )
     }
 }
 
 /// 2. edge-host: starts, load levels, flushes and memory.
-fn host_section(md: &mut String, h: &HostResults) {
-    let _ = writeln!(
+fn host_section(md: &mut String, h: &HostResults) -> Written {
+    writeln!(
         md,
         "## 2. edge-host (`target/release/edge-host`, wasmtime 48)\n\n### Start\n\nFrom spawning \
          the process: *listening* is its `otp-edge listening` line (variables, database, \
          compiling or loading the component); *first response* adds the first `GET /api/time` \
          (the first instantiation). Median (min–max).\n"
-    );
+    )?;
     let kinds = [
         "cold: empty wasmtime compilation cache (component compiled)",
         "warm: compilation cache filled by a cold start",
@@ -366,32 +307,14 @@ fn host_section(md: &mut String, h: &HostResults) {
     let rows = kinds.iter().zip(&h.starts).map(|(name, starts)| {
         let column = |i: usize| {
             let s = Summary::of(starts.iter().map(|s| s[i].as_nanos() as f64));
-            s.map_or_else(
-                || "—".into(),
-                |s| {
-                    if i < 2 {
-                        format!("**{}**", s.time())
-                    } else {
-                        s.time()
-                    }
-                },
-            )
+            s.map_or("—".into(), |s| bold(s.time(), i < 2))
         };
-        [name.to_string(), starts.len().to_string()]
-            .into_iter()
-            .chain((0..4).map(column))
-            .collect()
+        let columns = (0..4).map(column).collect::<Vec<_>>().join(" | ");
+        format!("{name} | {} | {columns}", starts.len())
     });
-    let head = [
-        "<start",
-        "runs",
-        "listening",
-        "first response",
-        "first request alone",
-        "second request",
-    ];
-    table(md, &head, rows.collect());
-    let _ = writeln!(
+    let head = "<start|runs|listening|first response|first request alone|second request";
+    table(md, head, rows)?;
+    writeln!(
         md,
         "### Warm requests\n\n{} (`GET`), the hyper/tokio client of xtask/src/bench/loadgen.rs \
          (the OTP step) on 127.0.0.1, {RUNS} runs of {RUN_SECONDS} s per level (the OTP step: \
@@ -399,10 +322,10 @@ fn host_section(md: &mut String, h: &HostResults) {
          Median over the runs (min–max). *CPU/request* is edge-host's CPU time (all threads) \
          per response.\n",
         crate::bench::loadgen::oha_version()
-    );
-    levels_tables(md, h);
+    )?;
+    levels_tables(md, h)?;
     let [least, most] = SIGN_INS;
-    let _ = writeln!(
+    writeln!(
         md,
         "Sign-ins prepared per OTP run: {} ({HEADROOM} × the best `GET /api/time` rate × \
          {RUN_SECONDS} s; at least {least}, at most {most}), written straight into edge-host's \
@@ -410,33 +333,21 @@ fn host_section(md: &mut String, h: &HostResults) {
          step = current − 2), its e-mail index and one challenge each; the code sent is the \
          current step's.\n",
         h.sign_ins
-    );
+    )
 }
 
 /// One row per load level (rate, latency, CPU and answers), then flushes per OTP step
 /// (group commit) and edge-host's peak memory per OTP level.
-fn levels_tables(md: &mut String, h: &HostResults) {
+fn levels_tables(md: &mut String, h: &HostResults) -> Written {
     let rows = h.levels.iter().map(|level| {
         let runs = &level.runs;
-        let or_dash = |s: Option<String>| s.unwrap_or_else(|| "—".into());
-        let rps = or_dash(
-            level
-                .over_runs(|r| Some(r.rps()))
-                .map(|s| format!("**{}**", s.count())),
-        );
-        let p50 = or_dash(
-            level
-                .over_runs(|r| Some(r.p50_ns))
-                .map(|s| format!("**{}**", s.time())),
-        );
-        let p99 = or_dash(level.over_runs(|r| Some(r.p99_ns)).map(|s| s.time()));
-        let cpu = |f: fn([f64; 2]) -> f64| {
-            level
-                .over_runs(|r| r.cpu_ns.map(f))
-                .map(|s| duration(s.median))
-        };
-        let cpu = match (cpu(|[u, k]| u + k), cpu(|c| c[0]), cpu(|c| c[1])) {
-            (Some(total), Some(user), Some(kernel)) => format!("{total} ({user} + {kernel})"),
+        let over = |f: &dyn Fn(&Run) -> Option<f64>| level.over_runs(f);
+        let rps = over(&|r| Some(r.rps())).map_or("—".into(), |s| s.count());
+        let p50 = over(&|r| Some(r.p50_ns)).map_or("—".into(), |s| s.time());
+        let p99 = over(&|r| Some(r.p99_ns)).map_or("—".into(), |s| s.time());
+        let cpu = |i: usize| over(&|r| r.cpu_ns.map(|c| [c[0], c[1], c[0] + c[1]][i]));
+        let cpu = match [2, 0, 1].map(|i| cpu(i).map(|s| duration(s.median))) {
+            [Some(total), Some(user), Some(kernel)] => format!("{total} ({user} + {kernel})"),
             _ => "—".into(),
         };
         let total: u64 = runs.iter().map(|r| r.requests).sum();
@@ -452,7 +363,7 @@ fn levels_tables(md: &mut String, h: &HostResults) {
             ok.push_str(" **below 99 %**");
         }
         if errors > 0 {
-            let _ = write!(ok, ", {errors} socket errors/timeouts");
+            ok.push_str(&format!(", {errors} socket errors/timeouts"));
         }
         if runs.iter().any(|r| r.exhausted > 0) {
             ok.push_str(", **ran out of prepared sign-ins**");
@@ -461,51 +372,28 @@ fn levels_tables(md: &mut String, h: &HostResults) {
             Endpoint::Time => "`GET /api/time`",
             Endpoint::OtpStep => "`POST /api/session/otp` (valid code)",
         };
-        vec![
-            endpoint.into(),
-            level.connections.to_string(),
-            rps,
-            p50,
-            p99,
-            cpu,
-            ok,
-        ]
+        let n = level.connections;
+        format!("{endpoint} | {n} | **{rps}** | **{p50}** | {p99} | {cpu} | {ok}")
     });
-    let head = [
-        "<endpoint",
-        "connections",
-        "requests/s",
-        "p50",
-        "p99",
-        "CPU/request (user + kernel)",
-        "answered 200",
-    ];
-    table(md, &head, rows.collect());
+    let head = "<endpoint|connections|requests/s|p50|p99|CPU/request (user + kernel)|answered 200";
+    table(md, head, rows)?;
     let otp = h.levels.iter().filter(|l| l.endpoint == Endpoint::OtpStep);
     let rows = otp.map(|level| {
-        let per_step = |pick: fn((u64, u64)) -> u64| {
-            let s = level.over_runs(|r| {
-                r.writes_and_flushes
-                    .map(|c| pick(c) as f64 / r.requests.max(1) as f64)
-            });
-            s.map_or("—".into(), |s| format!("{:.2}", s.median))
-        };
-        let rss = level.over_runs(|r| r.peak_rss_kib.map(|k| k as f64));
-        let rss = rss.map_or("—".into(), |s| format!("{:.1} MiB", s.median / 1024.0));
-        vec![
-            level.connections.to_string(),
-            per_step(|(w, _)| w),
-            per_step(|(_, f)| f),
-            rss,
-        ]
+        let [writes, flushes] = [0, 1].map(|i| {
+            let per_step = |r: &Run| {
+                let (w, f) = r.writes_and_flushes?;
+                Some([w, f][i] as f64 / r.requests.max(1) as f64)
+            };
+            level
+                .over_runs(per_step)
+                .map_or("—".into(), |s| format!("{:.2}", s.median))
+        });
+        let rss = level.over_runs(|r| r.peak_rss_kib.map(|k| k as f64 / 1024.0));
+        let rss = rss.map_or("—".into(), |s| format!("{:.1} MiB", s.median));
+        format!("{} | {writes} | {flushes} | {rss}", level.connections)
     });
-    let head = [
-        "`POST /api/session/otp`, connections",
-        "key-value writes per step",
-        "flushes per step",
-        "edge-host peak RSS",
-    ];
-    table(md, &head, rows.collect());
+    let head = "`POST /api/session/otp`, connections|key-value writes per step|flushes per step";
+    table(md, &format!("{head}|edge-host peak RSS"), rows)
 }
 
 /// One line a figure is held to.
@@ -524,14 +412,10 @@ pub struct Line {
 impl Line {
     /// `value` (ns) held to at most twice `base` (ns).
     fn at_most_twice(figure: &str, value: f64, base: f64) -> Line {
+        let (v, b) = (duration(value), duration(base));
         Line {
             figure: figure.to_owned(),
-            measured: format!(
-                "{:.2}× ({} ÷ {})",
-                value / base,
-                duration(value),
-                duration(base)
-            ),
+            measured: format!("{:.2}× ({v} ÷ {b})", value / base),
             line: "≤ 2×".into(),
             met: value <= 2.0 * base,
         }
@@ -550,30 +434,22 @@ pub fn host_lines(host: &HostResults, fsync_ns: Option<f64>) -> Vec<Line> {
     let mut lines = Vec::new();
     if let (Some(step), Some(time), Some(flush)) = (p50(OtpStep), p50(Time), fsync_ns) {
         let line = 2.0 * time + flush;
+        let [l, t, f] = [line, time, flush].map(duration);
         lines.push(Line {
             figure: "OTP step p50, 1 connection".into(),
             measured: duration(step),
-            line: format!(
-                "≤ {} (2 × {} + one flush {})",
-                duration(line),
-                duration(time),
-                duration(flush)
-            ),
+            line: format!("≤ {l} (2 × {t} + one flush {f})"),
             met: step <= line,
         });
     }
     if let (Some(step), Some(time)) = (rate(OtpStep), rate(Time)) {
+        let [s, t] = [step, time].map(significant);
         lines.push(Line {
             figure: format!(
                 "OTP steps/s ÷ `GET /api/time` requests/s, {}",
                 connections(BUSY)
             ),
-            measured: format!(
-                "{:.0} % ({} ÷ {})",
-                100.0 * step / time,
-                significant(step),
-                significant(time)
-            ),
+            measured: format!("{:.0} % ({s} ÷ {t})", 100.0 * step / time),
             line: "≥ 50 %".into(),
             met: step >= 0.5 * time,
         });
@@ -595,57 +471,53 @@ pub fn host_lines(host: &HostResults, fsync_ns: Option<f64>) -> Vec<Line> {
 }
 
 /// The lines, one row each.
-fn lines_table(md: &mut String, lines: &[Line]) {
+fn lines_table(md: &mut String, lines: &[Line]) -> Written {
     let rows = lines.iter().map(|l| {
         let met = if l.met { "yes" } else { "**no**" };
-        vec![
-            l.figure.clone(),
-            l.measured.clone(),
-            l.line.clone(),
-            met.into(),
-        ]
+        format!("{} | {} | {} | {met}", l.figure, l.measured, l.line)
     });
-    table(md, &["<figure", "measured", "line", "^met"], rows.collect());
+    table(md, "<figure|measured|line|^met", rows)
 }
 
-/// The CPU and syscall profiles.
-fn profile_notes(md: &mut String, profile: &Profile) {
+/// The CPU profile and the run without the disk.
+fn profile_notes(md: &mut String, profile: &Profile) -> Written {
     let shares = |list: &[Share]| {
-        list.iter()
+        let all: Vec<String> = list
+            .iter()
             .map(|(p, _, name)| format!("{name} {p:.1} %"))
-            .collect::<Vec<_>>()
+            .collect();
+        all.join(", ")
     };
     if let Some(cpu) = &profile.cpu {
-        let _ = writeln!(
+        let (objects, symbols) = (shares(&cpu.objects), shares(&cpu.symbols));
+        writeln!(
             md,
             "- **CPU profile** (`perf record` of edge-host, {} samples over {} OTP steps on 1 \
-             connection, p50 {} while sampled) by object: {}. Hottest symbols: {}.",
+             connection, p50 {} while sampled) by object: {objects}. Hottest symbols: {symbols}.",
             cpu.samples,
             cpu.run.requests,
             duration(cpu.run.p50_ns),
-            shares(&cpu.objects).join(", "),
-            shares(&cpu.symbols).join(", ")
-        );
+        )?;
     }
     if let Some(run) = &profile.on_tmpfs {
-        let _ = writeln!(
+        let [p50, p99] = [run.p50_ns, run.p99_ns].map(duration);
+        writeln!(
             md,
             "- **Without the disk:** the same load with the data directory in /dev/shm (tmpfs, \
-             where `fsync` returns at once): p50 {} (p99 {}), {} steps/s at 1 connection.",
-            duration(run.p50_ns),
-            duration(run.p99_ns),
+             where `fsync` returns at once): p50 {p50} (p99 {p99}), {} steps/s at 1 connection.",
             significant(run.rps())
-        );
+        )?;
     }
+    Ok(())
 }
 
 /// edge-host's load levels, flushes, lines and profile, alone (`bench --edge-host-only`).
 pub fn host_summary(host: &HostResults, fsync_ns: Option<f64>) -> String {
     let mut md = String::new();
-    levels_tables(&mut md, host);
-    lines_table(&mut md, &host_lines(host, fsync_ns));
+    let _ = levels_tables(&mut md, host);
+    let _ = lines_table(&mut md, &host_lines(host, fsync_ns));
     if let Some(profile) = &host.profile {
-        profile_notes(&mut md, profile);
+        let _ = profile_notes(&mut md, profile);
     }
     md
 }

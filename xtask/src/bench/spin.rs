@@ -10,11 +10,10 @@
 use std::fs;
 use std::path::Path;
 use std::process::Command;
-use std::time::Duration;
 
 use ::tests::spin::{Options, SpinApp, spin_binary};
 
-use crate::bench::load::{BUSY, Endpoint, Level, RUN_SECONDS, RUNS};
+use crate::bench::load::{self, BUSY, Endpoint, Level, RUN_SECONDS, RUNS};
 use crate::bench::loadgen::{self, Script};
 use crate::bench::machine::output;
 use crate::bench::state;
@@ -69,41 +68,23 @@ pub fn run(ws: &Workspace, scratch: &Path) -> Result<SpinOutcome> {
     };
     let app = std::panic::catch_unwind(|| SpinApp::start(&spin, scratch, &options))
         .map_err(|_| Error::Project("spin up did not start (see above)".into()))?;
-    let load = |connections, seconds, script| {
-        loadgen::run(&app.base, connections, Duration::from_secs(seconds), script)
-    };
+    let get = Script::ClientGet("/api/time");
     announce("client on Spin: 1 s warm-up of GET /api/time (not recorded)");
-    load(1, 1, Script::ClientGet("/api/time"))?;
-    let mut levels = vec![Level {
-        endpoint: Endpoint::Time,
-        connections: 1,
-        runs: Vec::new(),
-    }];
-    for run in 0..RUNS {
-        announce(format!(
-            "client on Spin: GET /api/time, 1 connection, run {}/{RUNS}",
-            run + 1
-        ));
-        levels[0]
-            .runs
-            .push(load(1, RUN_SECONDS, Script::ClientGet("/api/time"))?);
-    }
+    loadgen::run(&app.base, 1, 1, get.clone())?;
+    let run = |n, script| loadgen::run(&app.base, n, RUN_SECONDS, script);
+    let what = "client on Spin: GET /api/time";
+    let mut levels = load::levels(what, Endpoint::Time, &[1], |n, _| run(n, get.clone()))?;
     let mut bodies = bodies.into_iter();
-    for connections in [1, BUSY] {
-        let mut runs = Vec::new();
-        for (run, bodies) in bodies.by_ref().take(RUNS).enumerate() {
-            announce(format!(
-                "client on Spin: POST /api/session/otp, {connections} connection(s), run {}/{RUNS}",
-                run + 1
-            ));
-            runs.push(load(connections, RUN_SECONDS, Script::OtpStep(bodies))?);
-        }
-        levels.push(Level {
-            endpoint: Endpoint::OtpStep,
-            connections,
-            runs,
-        });
-    }
+    let what = "client on Spin: POST /api/session/otp";
+    levels.extend(load::levels(
+        what,
+        Endpoint::OtpStep,
+        &[1, BUSY],
+        |n, _| {
+            let bodies = bodies.next().expect("prepared for every run");
+            run(n, Script::OtpStep(bodies))
+        },
+    )?);
     drop(app);
     let _ = fs::remove_dir_all(&state_dir);
     let version = output(Command::new(&spin).arg("--version")).unwrap_or_else(|| "spin".into());
