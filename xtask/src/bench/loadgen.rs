@@ -41,6 +41,13 @@ pub enum Script {
     OtpStep(Vec<String>),
 }
 
+/// The next request to send (`None`: none left).
+type NextRequest = Arc<dyn Fn() -> Option<Request<Full<bytes::Bytes>>> + Send + Sync>;
+
+/// What one connection saw: latencies (µs), non-200 answers, errors, and whether it
+/// ran out of requests.
+type Tally = (Histogram<u64>, u64, u64, bool);
+
 /// Sends `script` to `base` (`http://127.0.0.1:PORT`) on `connections` connections for
 /// `seconds`; the run's load figures (the rest of [`Run`] left empty).
 pub fn run(base: &str, connections: u32, seconds: u64, script: Script) -> Result<Run> {
@@ -50,114 +57,35 @@ pub fn run(base: &str, connections: u32, seconds: u64, script: Script) -> Result
         Script::ClientGet(path) => (path, Vec::new()),
         Script::OtpStep(bodies) => ("/api/session/otp", bodies),
     };
-    let authority = base
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_owned();
-    let (bodies, next) = (Arc::new(bodies), Arc::new(AtomicUsize::new(0)));
-    let request = move || {
-        let builder = Request::builder().uri(path).header("host", &authority);
+    let authority = base.trim_start_matches("http://").trim_end_matches('/');
+    let (host, next) = (authority.to_owned(), AtomicUsize::new(0));
+    let next: NextRequest = Arc::new(move || {
+        let builder = Request::builder().uri(path).header("host", &host);
         let builder = builder.header("accept", "application/json");
         if bodies.is_empty() {
             return builder.method("GET").body(Full::default()).ok();
         }
         let body = bodies.get(next.fetch_add(1, Ordering::Relaxed))?.clone();
-        let builder = builder
-            .method("POST")
-            .header("content-type", "application/json");
-        builder.body(Full::from(body)).ok()
-    };
-    client(base, connections, duration, Arc::new(request))
-}
-
-/// The oha version line (`oha 1.16.0`).
-pub fn oha_version() -> String {
-    crate::bench::machine::output(Command::new("oha").arg("--version")).unwrap_or("oha".into())
-}
-
-fn oha(base: &str, connections: u32, duration: Duration, path: &str) -> Result<Run> {
-    let mut command = Command::new("oha");
-    command.args([
-        "--no-tui",
-        "--output-format",
-        "json",
-        "-c",
-        &connections.to_string(),
-    ]);
-    command.args(["-z", &format!("{}ms", duration.as_millis())]);
-    command.args(["-t", &format!("{}s", TIMEOUT.as_secs())]);
-    // Requests in flight at the end are answered and counted, not aborted.
-    command.args([
-        "--wait-ongoing-requests-after-deadline",
-        &format!("{base}{path}"),
-    ]);
-    let out = command.output().map_err(|source| Error::Spawn {
-        command: display(&command),
-        source,
-    })?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    parse_oha(&text, duration).ok_or_else(|| {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let command = display(&command);
-        Error::Project(format!(
-            "{command} printed no JSON summary ({}):\n{text}{stderr}",
-            out.status
-        ))
-    })
-}
-
-/// oha's JSON: `summary` (seconds), `latencyPercentiles` (seconds),
-/// `statusCodeDistribution` and `errorDistribution` (counts by name).
-fn parse_oha(text: &str, duration: Duration) -> Option<Run> {
-    let json: serde_json::Value = serde_json::from_str(text.trim()).ok()?;
-    let count = |v: &serde_json::Value| -> u64 {
-        v.as_object()
-            .map_or(0, |m| m.values().filter_map(|v| v.as_u64()).sum())
-    };
-    let statuses = &json["statusCodeDistribution"];
-    let requests = count(statuses);
-    let ns = |p: &str| json["latencyPercentiles"][p].as_f64().map(|s| s * 1e9);
-    Some(Run {
-        requests,
-        duration: json["summary"]["total"]
-            .as_f64()
-            .map_or(duration, Duration::from_secs_f64),
-        p50_ns: ns("p50")?,
-        p99_ns: ns("p99")?,
-        non200: requests - statuses["200"].as_u64().unwrap_or(0),
-        socket_errors: count(&json["errorDistribution"]),
-        ..Run::default()
-    })
-}
-
-/// The next request to send (`None`: none left).
-type NextRequest = Arc<dyn Fn() -> Option<Request<Full<bytes::Bytes>>> + Send + Sync>;
-
-/// What one connection saw: latencies (µs), non-200 answers, errors, and whether it
-/// ran out of requests.
-type Tally = (Histogram<u64>, u64, u64, bool);
-
-/// `connections` connections of the hyper client, each sending `next`'s requests.
-fn client(base: &str, connections: u32, duration: Duration, next: NextRequest) -> Result<Run> {
-    let authority = base
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_owned();
+        let builder = builder.method("POST");
+        builder
+            .header("content-type", "application/json")
+            .body(Full::from(body))
+            .ok()
+    });
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build();
     let runtime = runtime.map_err(|e| Error::Project(format!("starting the load client: {e}")))?;
     let started = Instant::now();
     let tallies: Vec<Tally> = runtime.block_on(async {
-        let tasks: Vec<_> = (0..connections)
-            .map(|_| {
-                tokio::spawn(connection(
-                    authority.clone(),
-                    next.clone(),
-                    started + duration,
-                ))
-            })
-            .collect();
+        let connect = |_| {
+            tokio::spawn(connection(
+                authority.into(),
+                next.clone(),
+                started + duration,
+            ))
+        };
+        let tasks: Vec<_> = (0..connections).map(connect).collect();
         let mut tallies = Vec::new();
         for task in tasks {
             tallies.extend(task.await.ok());
@@ -168,6 +96,7 @@ fn client(base: &str, connections: u32, duration: Duration, next: NextRequest) -
     for t in &tallies {
         all.add(&t.0).ok();
     }
+    let sum = |f: fn(&Tally) -> u64| tallies.iter().map(f).sum();
     Ok(Run {
         requests: all.len(),
         duration: started
@@ -175,9 +104,64 @@ fn client(base: &str, connections: u32, duration: Duration, next: NextRequest) -
             .min(duration.max(Duration::from_millis(1))),
         p50_ns: all.value_at_quantile(0.5) as f64 * 1e3,
         p99_ns: all.value_at_quantile(0.99) as f64 * 1e3,
-        non200: tallies.iter().map(|t| t.1).sum(),
-        socket_errors: tallies.iter().map(|t| t.2).sum(),
-        exhausted: tallies.iter().filter(|t| t.3).count() as u64,
+        non200: sum(|t| t.1),
+        socket_errors: sum(|t| t.2),
+        exhausted: sum(|t| u64::from(t.3)),
+        ..Run::default()
+    })
+}
+
+/// The oha version line (`oha 1.16.0`).
+pub fn oha_version() -> String {
+    crate::bench::machine::output(Command::new("oha").arg("--version")).unwrap_or("oha".into())
+}
+
+/// `GET base+path` through oha.
+fn oha(base: &str, connections: u32, duration: Duration, path: &str) -> Result<Run> {
+    let (c, z) = (
+        connections.to_string(),
+        format!("{}ms", duration.as_millis()),
+    );
+    let (t, url) = (format!("{}s", TIMEOUT.as_secs()), format!("{base}{path}"));
+    let mut command = Command::new("oha");
+    // Requests in flight at the end are answered and counted, not aborted.
+    let flags = "--no-tui --output-format json --wait-ongoing-requests-after-deadline";
+    command
+        .args(flags.split(' '))
+        .args(["-c", &c, "-z", &z, "-t", &t, &url]);
+    let out = command.output().map_err(|source| Error::Spawn {
+        command: display(&command),
+        source,
+    })?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    parse_oha(&text, duration).ok_or_else(|| {
+        let (stderr, status) = (String::from_utf8_lossy(&out.stderr), out.status);
+        let command = display(&command);
+        Error::Project(format!(
+            "{command} printed no JSON summary ({status}):\n{text}{stderr}"
+        ))
+    })
+}
+
+/// oha's JSON: `summary` (seconds), `latencyPercentiles` (seconds),
+/// `statusCodeDistribution` and `errorDistribution` (counts by name).
+fn parse_oha(text: &str, duration: Duration) -> Option<Run> {
+    let json: serde_json::Value = serde_json::from_str(text.trim()).ok()?;
+    let count = |v: &serde_json::Value| -> u64 {
+        let counts = v.as_object().into_iter().flat_map(|m| m.values());
+        counts.filter_map(|v| v.as_u64()).sum()
+    };
+    let statuses = &json["statusCodeDistribution"];
+    let requests = count(statuses);
+    let ns = |p: &str| json["latencyPercentiles"][p].as_f64().map(|s| s * 1e9);
+    let total = json["summary"]["total"].as_f64();
+    Some(Run {
+        requests,
+        duration: total.map_or(duration, Duration::from_secs_f64),
+        p50_ns: ns("p50")?,
+        p99_ns: ns("p99")?,
+        non200: requests - statuses["200"].as_u64().unwrap_or(0),
+        socket_errors: count(&json["errorDistribution"]),
         ..Run::default()
     })
 }

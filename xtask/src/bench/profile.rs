@@ -13,7 +13,7 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use ::tests::EdgeHost;
@@ -69,28 +69,24 @@ pub fn otp_step(
 ) -> Result<Profile> {
     let mut profile = Profile::default();
     fs::create_dir_all(scratch).map_err(|e| Error::io("creating", scratch, e))?;
-    let traced = |data: &Path, tracer: &dyn Fn(u32) -> std::io::Result<Child>| {
+    let load = |data: &Path, tracer: Option<&dyn Fn(u32) -> Command>| {
         traced_load(data, seal_keys, &start, tracer)
     };
+    let steps = format!("{SECONDS} s of OTP steps on 1 connection");
     if find_program("perf").is_some() {
-        announce(format!(
-            "profile: perf record of edge-host during {SECONDS} s of OTP steps on 1 connection"
-        ));
+        announce(format!("profile: perf record of edge-host during {steps}"));
         let data = scratch.join("perf.data");
         let _ = fs::remove_file(&data);
-        let run = traced(data_dir, &|pid| {
-            let mut perf = Command::new("perf");
-            perf.args(["record", "-F", "999", "-o"])
-                .arg(&data)
-                .args(["-p", &pid.to_string()]);
-            perf.stdout(Stdio::null()).stderr(Stdio::null()).spawn()
-        })?;
-        profile.cpu = read_perf(&data).map(|(samples, objects, symbols)| CpuProfile {
-            run,
-            samples,
-            objects,
-            symbols,
-        });
+        let run = load(
+            data_dir,
+            Some(&|pid| {
+                let mut perf = Command::new("perf");
+                perf.args(["record", "-F", "999", "-p", &pid.to_string(), "-o"])
+                    .arg(&data);
+                perf
+            }),
+        )?;
+        profile.cpu = read_perf(&data, run);
         if profile.cpu.is_none() {
             announce("perf recorded nothing (not allowed to profile?)");
         }
@@ -99,11 +95,10 @@ pub fn otp_step(
     }
     if Path::new(TMPFS).is_dir() {
         announce(format!(
-            "profile: {SECONDS} s of OTP steps on 1 connection with the data directory in {TMPFS} (tmpfs)"
+            "profile: {steps} with the data directory in {TMPFS} (tmpfs)"
         ));
         let data = Path::new(TMPFS).join(format!("otp-edge-bench-{}", std::process::id()));
-        // Nothing to attach: a process that exits at once stands in for the tracer.
-        let run = traced(&data, &|_| Command::new("true").spawn());
+        let run = load(&data, None);
         let _ = fs::remove_dir_all(&data);
         profile.on_tmpfs = Some(run?);
     }
@@ -111,55 +106,55 @@ pub fn otp_step(
 }
 
 /// Prepares sign-ins in `data` (emptied first), starts edge-host on it, attaches
-/// `tracer` to it, sends OTP steps on one connection for [`SECONDS`], then stops the
-/// tracer with SIGINT (both tools write their results then) and edge-host.
+/// `tracer` (given its pid) to it, sends OTP steps on one connection for [`SECONDS`],
+/// then stops the tracer with SIGINT (perf writes its results then) and edge-host.
 fn traced_load(
     data: &Path,
     seal_keys: &str,
     start: &dyn Fn(&Path) -> Result<EdgeHost>,
-    tracer: &dyn Fn(u32) -> std::io::Result<Child>,
+    tracer: Option<&dyn Fn(u32) -> Command>,
 ) -> Result<Run> {
     let _ = fs::remove_dir_all(data);
     let now_ms = ::tests::unix_now() * 1000;
     let bodies = state::prepare_sign_ins(data, seal_keys, SIGN_INS, "profile", now_ms)?;
     let edge_host = start(data)?;
-    let mut tracer = tracer(edge_host.pid()).map_err(|source| Error::Spawn {
+    let spawn = |source| Error::Spawn {
         command: "a profiler".into(),
         source,
-    })?;
+    };
+    let tracer = tracer.map(|tracer| tracer(edge_host.pid()));
+    let tracer = tracer.map(|mut c| c.stdout(Stdio::null()).stderr(Stdio::null()).spawn());
+    let mut tracer = tracer.transpose().map_err(spawn)?;
     // Attaching to every thread takes a moment.
     std::thread::sleep(Duration::from_millis(500));
     let run = loadgen::run(&edge_host.base, 1, SECONDS, Script::OtpStep(bodies));
-    let _ = Command::new("kill")
-        .args(["-INT", &tracer.id().to_string()])
-        .status();
-    let _ = tracer.wait();
+    if let Some(tracer) = &mut tracer {
+        let _ = Command::new("kill")
+            .args(["-INT", &tracer.id().to_string()])
+            .status();
+        let _ = tracer.wait();
+    }
     host::stop(edge_host)?;
     run
 }
 
-/// Samples, shares by object and the hottest symbols of a perf.data file.
-fn read_perf(data: &Path) -> Option<(u64, Vec<Share>, Vec<Share>)> {
+/// What a perf.data file holds of `run`: samples, shares by object, hottest symbols.
+fn read_perf(data: &Path, run: Run) -> Option<CpuProfile> {
     let report = |sort: &str| {
         let mut perf = Command::new("perf");
-        perf.args([
-            "report",
-            "--stdio",
-            "--no-children",
-            "-n",
-            "-g",
-            "none",
-            "--sort",
-            sort,
-            "-i",
-        ]);
-        crate::bench::machine::output(perf.arg(data).stderr(Stdio::null()))
-            .map(|r| parse_shares(&r))
+        let flags = "report --stdio --no-children -n -g none -i";
+        perf.args(flags.split(' ')).arg(data).args(["--sort", sort]);
+        crate::bench::machine::output(perf.stderr(Stdio::null())).map(|r| parse_shares(&r))
     };
     let objects = report("dso")?;
     let symbols = report("dso,sym")?.into_iter().take(TOP_SYMBOLS).collect();
     let samples = objects.iter().map(|s| s.1).sum();
-    (!objects.is_empty()).then_some((samples, objects, symbols))
+    (!objects.is_empty()).then_some(CpuProfile {
+        run,
+        samples,
+        objects,
+        symbols,
+    })
 }
 
 /// The `  12.34%  SAMPLES  name…` lines of `perf report --stdio -n`, names made
