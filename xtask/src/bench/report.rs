@@ -56,7 +56,9 @@ fn table(md: &mut String, head: &str, rows: impl IntoIterator<Item = String>) ->
         _ => "---:",
     });
     let [names, align] = [names.collect::<Vec<_>>(), align.collect()].map(|c| c.join(" | "));
-    writeln!(md, "| {names} |\n| {align} |")?;
+    // An empty head (`<|<`) is written `| | |`.
+    let names = format!("| {names} |").replace("  ", " ");
+    writeln!(md, "{names}\n| {align} |")?;
     for row in rows {
         writeln!(md, "| {row} |")?;
     }
