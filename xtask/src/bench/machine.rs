@@ -22,11 +22,9 @@ pub fn probe(ws: &Workspace) -> Vec<(&'static str, String)> {
         .and_then(|v| v.trim_end_matches("kB").trim().parse::<f64>().ok())
         .map(|kib| format!("{:.1} GiB", kib / (1024.0 * 1024.0)));
     let cpus = std::thread::available_parallelism().map(|n| n.to_string());
+    let date = output(Command::new("date").args(["-u", "+%F"]));
     [
-        (
-            "date (UTC)",
-            output(Command::new("date").args(["-u", "+%F"])),
-        ),
+        ("date (UTC)", date),
         ("commit", commit),
         ("CPUs (nproc)", cpus.ok()),
         ("CPU model", field("/proc/cpuinfo", "model name")),
@@ -89,30 +87,26 @@ pub fn competing_processes() -> Vec<String> {
     let Ok(entries) = fs::read_dir("/proc") else {
         return Vec::new();
     };
-    let mut found: Vec<String> = entries
+    let pids = entries
         .flatten()
-        .filter(|e| {
-            e.file_name()
-                .to_str()
-                .is_some_and(|n| n.parse::<u32>().is_ok() && n != me)
-        })
-        .filter_map(|entry| {
-            let raw = fs::read(entry.path().join("cmdline")).ok()?;
-            let args: Vec<String> = (raw.split(|b| *b == 0).filter(|a| !a.is_empty()))
-                .map(|a| String::from_utf8_lossy(a).into_owned())
-                .collect();
-            competing(&args)
-        })
+        .map(|e| e.file_name().to_string_lossy().into_owned());
+    let pids = pids.filter(|pid| pid.parse::<u32>().is_ok() && *pid != me);
+    let cmdline = |pid| fs::read(format!("/proc/{pid}/cmdline")).ok();
+    let commands = pids.filter_map(cmdline);
+    let mut found: Vec<String> = commands
+        .filter_map(|c| competing(&String::from_utf8_lossy(&c)))
         .collect();
     found.sort();
     found.dedup();
     found
 }
 
-/// A short name for a command line that competes for the CPUs, if it does.
-fn competing(args: &[String]) -> Option<String> {
-    let program = args.first()?.rsplit('/').next()?;
-    match (program, args.get(1).map(String::as_str)) {
+/// A short name for a command line (`/proc/PID/cmdline`: arguments each ended by a NUL)
+/// that competes for the CPUs, if it does.
+fn competing(cmdline: &str) -> Option<String> {
+    let mut args = cmdline.split('\0');
+    let program = args.next()?.rsplit('/').next()?;
+    match (program, args.next()) {
         ("xtask", Some("test")) => Some("cargo xtask test".into()),
         ("cargo", Some(sub @ ("test" | "build" | "bench" | "fuzz" | "+nightly"))) => {
             Some(format!("cargo {sub}"))
@@ -136,16 +130,12 @@ mod tests {
 
     #[test]
     fn recognises_competing_work() {
-        let name =
-            |list: &[&str]| competing(&list.iter().map(|s| s.to_string()).collect::<Vec<_>>());
-        assert_eq!(
-            name(&["target/debug/xtask", "test"]).as_deref(),
-            Some("cargo xtask test")
-        );
-        let cargo_test = name(&["/root/.cargo/bin/cargo", "test", "--release"]);
+        let xtask_test = competing("target/debug/xtask\0test\0");
+        assert_eq!(xtask_test.as_deref(), Some("cargo xtask test"));
+        let cargo_test = competing("/root/.cargo/bin/cargo\0test\0--release\0");
         assert_eq!(cargo_test.as_deref(), Some("cargo test"));
-        assert_eq!(name(&["target/debug/xtask", "bench"]), None);
-        assert_eq!(name(&["cargo", "xtask", "bench"]), None);
-        assert_eq!(name(&["bash"]), None);
+        assert_eq!(competing("target/debug/xtask\0bench\0"), None);
+        assert_eq!(competing("cargo\0xtask\0bench\0"), None);
+        assert_eq!(competing("bash\0"), None);
     }
 }

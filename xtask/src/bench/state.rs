@@ -34,10 +34,8 @@ const SCHEMA: &str = include_str!("../../../edge-host/src/schema.sql");
 pub fn fresh_seal_keys() -> Result<String> {
     let mut key = [0u8; 32];
     getrandom::fill(&mut key).map_err(Error::Random)?;
-    Ok(format!(
-        "bench:{}",
-        base64::engine::general_purpose::STANDARD.encode(key)
-    ))
+    let key = base64::engine::general_purpose::STANDARD.encode(key);
+    Ok(format!("bench:{key}"))
 }
 
 /// Writes `count` prepared sign-ins into `<data_dir>/sqlite_key_value.db` (created like
@@ -52,26 +50,18 @@ pub fn prepare_sign_ins(
 ) -> Result<Vec<String>> {
     let store = MemoryStore::default();
     let password_phc = password::hash(&OsRng, "correct horse battery staple").map_err(bad)?;
-    let mut bodies = Vec::with_capacity(count);
-    with_service(
-        &store,
-        seal_keys,
-        now_ms.saturating_sub(ACTIVATED_BEFORE_MS),
-        |svc| {
-            for i in 0..count {
-                let email = format!("bench-{tag}-{i}@example.com");
-                let (challenge, secret) = svc
-                    .fixture_sign_in(&email, &password_phc, "+12025550143")
-                    .map_err(bad)?;
-                let code = TotpParams::default()
-                    .code_at(&secret, now_ms / 1000)
-                    .map_err(bad)?;
-                bodies
-                    .push(serde_json::json!({ "challenge": challenge, "code": code }).to_string());
-            }
-            Ok(())
-        },
-    )?;
+    let activated = now_ms.saturating_sub(ACTIVATED_BEFORE_MS);
+    let bodies = with_service(&store, seal_keys, activated, |svc| {
+        let body = |i| {
+            let email = format!("bench-{tag}-{i}@example.com");
+            let signed_in = svc.fixture_sign_in(&email, &password_phc, "+12025550143");
+            let (challenge, secret) = signed_in.map_err(bad)?;
+            let code = TotpParams::default().code_at(&secret, now_ms / 1000);
+            let code = code.map_err(bad)?;
+            Ok(serde_json::json!({ "challenge": challenge, "code": code }).to_string())
+        };
+        (0..count).map(body).collect()
+    })?;
     std::fs::create_dir_all(data_dir).map_err(|e| Error::io("creating", data_dir, e))?;
     let db = data_dir.join(DB_FILE_NAME);
     let sqlite = |e: rusqlite::Error| Error::Project(format!("{}: {e}", db.display()));
@@ -86,9 +76,8 @@ pub fn prepare_sign_ins(
         let sql = "INSERT OR REPLACE INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)";
         let mut insert = tx.prepare(sql).map_err(sqlite)?;
         for (key, value) in store.dump() {
-            insert
-                .execute(params![STORE_LABEL, key, value])
-                .map_err(sqlite)?;
+            let row = params![STORE_LABEL, key, value];
+            insert.execute(row).map_err(sqlite)?;
         }
     }
     tx.commit().map_err(sqlite)?;
