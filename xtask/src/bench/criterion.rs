@@ -15,35 +15,17 @@ use crate::workspace::Workspace;
 /// 3 and 5).
 const SECONDS: [&str; 2] = ["1", "2"];
 
-/// The benchmarks of otp-core/benches/core.rs in report order: Criterion's id
-/// (`group/function` or `function`) and what it measures.
-pub const CORE_BENCHES: &[(&str, &str)] = &[
-    (
-        "hmac_sha1_8_bytes",
-        "raw HMAC-SHA1 over 8 bytes — the floor of a code check (one HOTP value)",
-    ),
-    (
-        "verify_window_3_steps",
-        "code check with the ±1 window (worst case: no step matches, 3 HOTP values)",
-    ),
-    (
-        "secret_generation_160_bits",
-        "shared secret generation (160 bits from the OS CSPRNG)",
-    ),
-    (
-        "seal",
-        "seal a secret (AES-256-GCM, random nonce, bound to account and purpose)",
-    ),
-    ("open", "open a sealed secret"),
-    ("slow/argon2id_verify", "argon2id password check"),
-    (
-        "native/otp_step",
-        "sign-in OTP step natively (otp-core, in-memory store; fresh account, as the edge load)",
-    ),
-    (
-        "native/otp_step_full_history",
-        "the same with a full history (audit log at its bound of 50 events)",
-    ),
+/// The benchmarks of otp-core/benches/core.rs in report order, each `id: what`:
+/// Criterion's id (`group/function` or `function`), then what it measures.
+pub const CORE_BENCHES: &[&str] = &[
+    "hmac_sha1_8_bytes: raw HMAC-SHA1 over 8 bytes — the floor of a code check (one HOTP value)",
+    "verify_window_3_steps: code check with the ±1 window (worst case: no step matches, 3 HOTP values)",
+    "secret_generation_160_bits: shared secret generation (160 bits from the OS CSPRNG)",
+    "seal: seal a secret (AES-256-GCM, random nonce, bound to account and purpose)",
+    "open: open a sealed secret",
+    "slow/argon2id_verify: argon2id password check",
+    "native/otp_step: sign-in OTP step natively (otp-core, in-memory store; fresh account, as the edge load)",
+    "native/otp_step_full_history: the same with a full history (audit log at its bound of 50 events)",
 ];
 
 /// One benchmark's result: its id, what it measures, and the median and spread of the
@@ -85,7 +67,7 @@ pub fn run(ws: &Workspace, criterion_home: &Path) -> Result<Vec<CoreResult>> {
     .stderr(Stdio::inherit());
     process::run("benchmarks of otp-core", &mut cmd)?;
     let mut results = Vec::new();
-    for &(id, what) in CORE_BENCHES {
+    for (id, what) in CORE_BENCHES.iter().filter_map(|b| b.split_once(": ")) {
         let path = sample_path(criterion_home, id);
         let text = match fs::read_to_string(&path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
