@@ -223,7 +223,7 @@ pub fn run(ws: &Workspace, scratch: &Path, fsync_ns: Option<f64>) -> Result<Host
     results.sign_ins = sign_ins;
     if crate::bench::report::host_lines(&results, fsync_ns)
         .iter()
-        .any(|l| !l.met)
+        .any(|l| !l.1)
     {
         let (dir, data) = (s.dir.join("profile"), s.data_dir("profile")?);
         let start = |data: &Path| s.start(data, &cache);

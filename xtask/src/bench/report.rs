@@ -224,7 +224,7 @@ impl Report<'_> {
         let full = core_median(core, "native/otp_step_full_history");
         if let (Some(full), Some(fresh)) = (full, native) {
             let figure = "native OTP step, full history ÷ fresh account";
-            lines.push(Line::at_most_twice(figure, full, fresh));
+            lines.push(at_most_twice(figure, full, fresh));
         }
         lines_table(md, &lines)?;
         if !c.competing.is_empty() {
@@ -398,30 +398,17 @@ fn levels_tables(md: &mut String, h: &HostResults) -> Written {
     table(md, &format!("{head}|edge-host peak RSS"), rows)
 }
 
-/// One line a figure is held to.
-#[derive(Debug, Clone)]
-pub struct Line {
-    /// What is measured.
-    pub figure: String,
-    /// The measured value, written out.
-    pub measured: String,
-    /// The line, written out.
-    pub line: String,
-    /// Whether the figure is within it.
-    pub met: bool,
-}
+/// One line a figure is held to: `figure | measured | line` (a table row without its
+/// last cell), and whether the figure is within the line.
+pub type Line = (String, bool);
 
-impl Line {
-    /// `value` (ns) held to at most twice `base` (ns).
-    fn at_most_twice(figure: &str, value: f64, base: f64) -> Line {
-        let (v, b) = (duration(value), duration(base));
-        Line {
-            figure: figure.to_owned(),
-            measured: format!("{:.2}× ({v} ÷ {b})", value / base),
-            line: "≤ 2×".into(),
-            met: value <= 2.0 * base,
-        }
-    }
+/// `value` (ns) held to at most twice `base` (ns).
+fn at_most_twice(figure: &str, value: f64, base: f64) -> Line {
+    let (ratio, v, b) = (value / base, duration(value), duration(base));
+    (
+        format!("{figure} | {ratio:.2}× ({v} ÷ {b}) | ≤ 2×"),
+        value <= 2.0 * base,
+    )
 }
 
 /// edge-host's lines (issue #13): the OTP step's p50 at 1 connection against
@@ -436,48 +423,39 @@ pub fn host_lines(host: &HostResults, fsync_ns: Option<f64>) -> Vec<Line> {
     let mut lines = Vec::new();
     if let (Some(step), Some(time), Some(flush)) = (p50(OtpStep), p50(Time), fsync_ns) {
         let line = 2.0 * time + flush;
-        let [l, t, f] = [line, time, flush].map(duration);
-        lines.push(Line {
-            figure: "OTP step p50, 1 connection".into(),
-            measured: duration(step),
-            line: format!("≤ {l} (2 × {t} + one flush {f})"),
-            met: step <= line,
-        });
+        let [s, l, t, f] = [step, line, time, flush].map(duration);
+        let row = format!("OTP step p50, 1 connection | {s} | ≤ {l} (2 × {t} + one flush {f})");
+        lines.push((row, step <= line));
     }
     if let (Some(step), Some(time)) = (rate(OtpStep), rate(Time)) {
-        let [s, t] = [step, time].map(significant);
-        lines.push(Line {
-            figure: format!(
-                "OTP steps/s ÷ `GET /api/time` requests/s, {}",
-                connections(BUSY)
-            ),
-            measured: format!("{:.0} % ({s} ÷ {t})", 100.0 * step / time),
-            line: "≥ 50 %".into(),
-            met: step >= 0.5 * time,
-        });
+        let ([s, t], busy) = ([step, time].map(significant), connections(BUSY));
+        let figure = format!("OTP steps/s ÷ `GET /api/time` requests/s, {busy}");
+        let row = format!(
+            "{figure} | {:.0} % ({s} ÷ {t}) | ≥ 50 %",
+            100.0 * step / time
+        );
+        lines.push((row, step >= 0.5 * time));
     }
     if let (Some(step), Some(time)) = (cpu(OtpStep), cpu(Time)) {
         let figure = "edge-host CPU per OTP step ÷ per `GET /api/time`, 1 connection";
-        lines.push(Line::at_most_twice(figure, step, time));
+        lines.push(at_most_twice(figure, step, time));
     }
     let runs = levels.iter().flat_map(|l| &l.runs);
     let total: u64 = runs.clone().map(|r| r.requests).sum();
     let bad: u64 = runs.map(|r| r.non200 + r.socket_errors).sum();
-    lines.push(Line {
-        figure: "answers other than 200 (and socket errors), every load run".into(),
-        measured: format!("{bad} of {total}"),
-        line: "0".into(),
-        met: bad == 0 && total > 0,
-    });
+    let figure = "answers other than 200 (and socket errors), every load run";
+    lines.push((
+        format!("{figure} | {bad} of {total} | 0"),
+        bad == 0 && total > 0,
+    ));
     lines
 }
 
 /// The lines, one row each.
 fn lines_table(md: &mut String, lines: &[Line]) -> Written {
-    let rows = lines.iter().map(|l| {
-        let met = if l.met { "yes" } else { "**no**" };
-        format!("{} | {} | {} | {met}", l.figure, l.measured, l.line)
-    });
+    let rows = lines
+        .iter()
+        .map(|(row, met)| format!("{row} | {}", if *met { "yes" } else { "**no**" }));
     table(md, "<figure|measured|line|^met", rows)
 }
 
