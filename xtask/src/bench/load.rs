@@ -178,11 +178,8 @@ pub fn levels(
 pub fn run(ws: &Workspace, scratch: &Path, fsync_ns: Option<f64>) -> Result<HostResults> {
     remove_dir(scratch)?;
     let seal_keys = state::fresh_seal_keys()?;
-    let s = Scratch {
-        ws,
-        dir: scratch.to_path_buf(),
-        seal_keys,
-    };
+    let dir = scratch.to_path_buf();
+    let s = Scratch { ws, dir, seal_keys };
     let mut results = HostResults::default();
     // Cold starts each with a fresh cache; warm ones with the last one's (kept for the rest).
     let mut cache = PathBuf::new();
@@ -192,27 +189,19 @@ pub fn run(ws: &Workspace, scratch: &Path, fsync_ns: Option<f64>) -> Result<Host
                 cache = s.dir.join(format!("cache-cold-{i}"));
                 remove_dir(&cache)?;
             }
-            let what = [
-                "cold start (empty wasmtime cache)",
-                "start with the cache filled",
-            ];
-            announce(format!("edge-host {} {}/{n}", what[kind], i + 1));
+            let what = ["cold start (empty wasmtime cache)", "start (cache filled)"][kind];
+            announce(format!("edge-host {what} {}/{n}", i + 1));
             results.starts[kind].push(one_start(&s, &cache)?);
         }
     }
     let host = s.start(&s.data_dir("time")?, &cache)?;
     announce("oha: 1 s warm-up of GET /api/time (not recorded)");
     loadgen::run(&host.base, 8, 1, TIME)?;
-    let what = "oha: GET /api/time";
-    let time = levels(what, Endpoint::Time, &CONNECTIONS, |n, _| {
-        measured(&host, n, TIME)
-    })?;
+    let time = |n, _| measured(&host, n, TIME);
+    let time = levels("oha: GET /api/time", Endpoint::Time, &CONNECTIONS, time)?;
     host::stop(host)?;
-    let best = time
-        .iter()
-        .flat_map(|l| &l.runs)
-        .map(Run::rps)
-        .fold(0.0, f64::max);
+    let rates = time.iter().flat_map(|l| &l.runs).map(Run::rps);
+    let best = rates.fold(0.0, f64::max);
     let sign_ins = (best * RUN_SECONDS as f64 * HEADROOM).ceil() as usize;
     let sign_ins = sign_ins.clamp(SIGN_INS[0], SIGN_INS[1]);
     let what = format!("client: POST /api/session/otp ({sign_ins} sign-ins prepared)");
@@ -221,10 +210,8 @@ pub fn run(ws: &Workspace, scratch: &Path, fsync_ns: Option<f64>) -> Result<Host
     })?;
     results.levels = [time, otp].concat();
     results.sign_ins = sign_ins;
-    if crate::bench::report::host_lines(&results, fsync_ns)
-        .iter()
-        .any(|l| !l.1)
-    {
+    let lines = crate::bench::report::host_lines(&results, fsync_ns);
+    if lines.iter().any(|(_, met)| !met) {
         let (dir, data) = (s.dir.join("profile"), s.data_dir("profile")?);
         let start = |data: &Path| s.start(data, &cache);
         results.profile = Some(profile::otp_step(&dir, &data, &s.seal_keys, start)?);

@@ -102,26 +102,24 @@ impl Report<'_> {
              what was stale took {build:.0} s, the measurements {measure:.0} s); run it again to \
              refresh. Every figure is a median with its spread; the spread is said in each table.\n"
         )?;
-        let mut rows: Vec<String> = self
-            .machine
-            .iter()
-            .map(|(k, v)| format!("{k} | {v}"))
-            .collect();
+        let mut rows = self.machine.to_vec();
         if let Some(f) = &c.fsync {
-            let what = "disk: `fsync` after a 4 KiB overwrite in target/ (a SQLite WAL commit)";
-            rows.push(format!("{what} | {}", f.time()));
+            rows.push((
+                "disk: `fsync` after a 4 KiB overwrite in target/ (a SQLite WAL commit)",
+                f.time(),
+            ));
         }
         let [before, after] = c.load.map(|l| l.map_or("?".into(), |l| format!("{l:.2}")));
-        rows.push(format!(
-            "load average (1 min) before / after | {before} / {after}"
+        rows.push((
+            "load average (1 min) before / after",
+            format!("{before} / {after}"),
         ));
         let competing = match c.competing.join(", ") {
             none if none.is_empty() => "none".into(),
             all => format!("**{all}** — numbers are skewed by it"),
         };
-        rows.push(format!(
-            "other heavy work seen during the run | {competing}"
-        ));
+        rows.push(("other heavy work seen during the run", competing));
+        let rows = rows.iter().map(|(name, value)| format!("{name} | {value}"));
         table(md, "<|<", rows)?;
 
         writeln!(
