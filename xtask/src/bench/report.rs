@@ -129,18 +129,12 @@ impl Report<'_> {
              percentile). One thread, no I/O.\n"
         )?;
         let rows = core.iter().map(|&(id, what, s)| {
-            let cost = format!(" (m={M_COST_KIB} KiB, t={T_COST}, p={P_COST})");
-            let cost = if id == "slow/argon2id_verify" {
-                cost.as_str()
-            } else {
-                ""
-            };
+            let argon2 = id == "slow/argon2id_verify";
+            let cost = argon2.then(|| format!(" (m={M_COST_KIB} KiB, t={T_COST}, p={P_COST})"));
             let [m, q1, q3] = [s.median, s.q1, s.q3].map(|v| in_unit_of(s.median, v));
-            let unit = symbol(s.median);
-            format!(
-                "{what}{cost} <br>`{id}` | **{m} {unit}** | {q1}–{q3} {unit} | {}",
-                s.n
-            )
+            let (unit, n) = (symbol(s.median), s.n);
+            let what = format!("{what}{}", cost.unwrap_or_default());
+            format!("{what} <br>`{id}` | **{m} {unit}** | {q1}–{q3} {unit} | {n}")
         });
         table(md, "<operation|median|spread (p25–p75)|samples", rows)?;
 
@@ -149,10 +143,8 @@ impl Report<'_> {
 
         writeln!(md, "## 3. The cost of the edge boundary\n")?;
         let native = core_median(core, "native/otp_step");
-        match (
-            native,
-            median(&self.host.levels, Endpoint::OtpStep, 1, |r| Some(r.p50_ns)),
-        ) {
+        let edge = median(&self.host.levels, Endpoint::OtpStep, 1, |r| Some(r.p50_ns));
+        match (native, edge) {
             (Some(native), Some(edge)) => {
                 writeln!(
                     md,
