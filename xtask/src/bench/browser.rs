@@ -79,11 +79,8 @@ fn parse(stdout: &str, chromium: String) -> Option<BrowserResults> {
         let mark = |load: &serde_json::Value, name: &str| load.get(name)?.as_f64();
         let column = |(_, _, end, start): &(&str, bool, &str, Option<&str>)| {
             let since = |l| start.map_or(Some(0.0), |s| mark(l, s));
-            let values: Option<Vec<f64>> = loads
-                .iter()
-                .map(|l| Some(mark(l, end)? - since(l)?))
-                .collect();
-            Summary::of(values?)
+            let values = loads.iter().map(|l| Some(mark(l, end)? - since(l)?));
+            Summary::of(values.collect::<Option<Vec<f64>>>()?)
         };
         COLUMNS.iter().map(column).collect()
     };

@@ -13,24 +13,19 @@ use ::tests::{EdgeHost, Launch};
 use crate::error::{Error, Result};
 use crate::workspace::Workspace;
 
-/// Starts edge-host on `data_dir` (its stderr, the access log, to
-/// `<data_dir>/edge-host.log`) with wasmtime's compilation cache under `cache_home`
-/// (`XDG_CACHE_HOME`: a fresh directory gives a cold start) and waits until it listens.
-pub fn start(
-    ws: &Workspace,
-    data_dir: &Path,
-    cache_home: &Path,
-    seal_keys: &str,
-) -> Result<EdgeHost> {
-    for dir in [data_dir, cache_home] {
+/// Starts edge-host on `data` (its stderr, the access log, to `<data>/edge-host.log`)
+/// with wasmtime's compilation cache under `cache` (`XDG_CACHE_HOME`: a fresh directory
+/// gives a cold start) and waits until it listens.
+pub fn start(ws: &Workspace, data: &Path, cache: &Path, seal_keys: &str) -> Result<EdgeHost> {
+    for dir in [data, cache] {
         fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
     }
     start_retrying(|| {
-        let mut launch = Launch::new(data_dir)
+        let mut launch = Launch::new(data)
             .var("seal_keys", seal_keys)
             .var("issuer", "otp-edge-bench")
-            .env("XDG_CACHE_HOME", cache_home)
-            .log_to(&data_dir.join("edge-host.log"));
+            .env("XDG_CACHE_HOME", cache)
+            .log_to(&data.join("edge-host.log"));
         launch.bin = ws.edge_host_bin();
         launch.component = ws.component_wasm();
         launch.web = ws.web_dir();

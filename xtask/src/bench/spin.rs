@@ -47,13 +47,8 @@ pub fn run(ws: &Workspace, scratch: &Path) -> Result<SpinOutcome> {
         // The codes of 30 s from now, which the window (±1 step) accepts from now until
         // 60–90 s from now: the last run starts about 30 s after this.
         let codes_at = (::tests::unix_now() + 30) * 1000;
-        bodies.push(state::prepare_sign_ins(
-            &state_dir,
-            &seal_keys,
-            SIGN_INS[run / RUNS],
-            &tag,
-            codes_at,
-        )?);
+        let (dir, keys, count) = (&state_dir, &seal_keys, SIGN_INS[run / RUNS]);
+        bodies.push(state::prepare_sign_ins(dir, keys, count, &tag, codes_at)?);
     }
     // The file as Spin itself creates it: a rollback journal, not edge-host's WAL.
     let db = state_dir.join(state::DB_FILE_NAME);
