@@ -166,6 +166,7 @@ fn parse_oha(text: &str, duration: Duration) -> Option<Run> {
     })
 }
 
+/// Latencies of 1 µs to 60 s, 3 significant digits.
 fn histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, 60_000_000, 3).expect("constant bounds")
 }
@@ -173,13 +174,13 @@ fn histogram() -> Histogram<u64> {
 /// One keep-alive connection sending the next request until `deadline`.
 async fn connection(authority: String, next: NextRequest, deadline: Instant) -> Tally {
     let mut tally = (histogram(), 0, 0, false);
-    let Ok(stream) = TcpStream::connect(&authority).await else {
-        tally.2 += 1;
-        return tally;
+    let connected = async {
+        let stream = TcpStream::connect(&authority).await.ok()?;
+        let _ = stream.set_nodelay(true);
+        let io = TokioIo::new(QuickAck(stream));
+        hyper::client::conn::http1::handshake(io).await.ok()
     };
-    let _ = stream.set_nodelay(true);
-    let io = TokioIo::new(QuickAck(stream));
-    let Ok((mut sender, conn)) = hyper::client::conn::http1::handshake(io).await else {
+    let Some((mut sender, conn)) = connected.await else {
         tally.2 += 1;
         return tally;
     };
