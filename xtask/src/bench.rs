@@ -4,18 +4,18 @@
 //! 1. otp-core's Criterion benchmarks ([`criterion`]): code check with the ±1 window,
 //!    secret generation, seal/open, argon2id, a raw HMAC-SHA1 as the floor, and the
 //!    native OTP step;
-//! 2. edge-host ([`load`]): cold and warm-cache starts, then `GET /api/time` and the
-//!    sign-in OTP step at 1, 8 and 64 connections ([`loadgen`]: oha, and a hyper client
-//!    sending each prepared step once, [`state`]); a profile when a line is missed
-//!    ([`profile`]);
-//!    then the same component on Spin's SQLite store, `spin up` of spin.toml, at 1
-//!    connection and the OTP step's rate at 64 ([`spin`]);
+//! 2. edge-host ([`load`]): cold and warm-cache starts ([`host`]), then `GET /api/time`
+//!    and the sign-in OTP step at 1, 8 and 64 connections ([`loadgen`]: oha, and a hyper
+//!    client sending each prepared step once, [`state`]); a profile when a line is
+//!    missed ([`profile`]); then the same component on Spin's SQLite store, `spin up` of
+//!    spin.toml, at 1 connection and the OTP step's rate at 64 ([`spin`]);
 //! 3. the cost of the edge boundary (native step vs. edge-host p50 at 1 connection);
 //! 4. artifact sizes ([`crate::sizes`]);
 //! 5. page-load timings in headless Chromium ([`browser`]);
 //! 6. the lines the figures are held to, measured in the same run ([`report`]).
 //!
-//! Every figure is a median with its spread. Scratch files go to `target/bench/`.
+//! Every figure is a median with its spread ([`stats`]), on a machine described by
+//! [`machine`]. Scratch files go to `target/bench/`.
 
 mod browser;
 mod criterion;
@@ -26,7 +26,6 @@ mod machine;
 mod profile;
 mod report;
 mod spin;
-mod spin_report;
 mod state;
 mod stats;
 
@@ -40,45 +39,45 @@ use crate::process::announce;
 use crate::workspace::Workspace;
 
 /// Installs, builds, measures and writes `BENCHMARKS.md` in the workspace root; with
-/// `edge_host_only`, measures only edge-host under load and prints its lines.
+/// `edge_host_only`, measures only edge-host under load and prints its levels and lines.
 pub fn bench(ws: &Workspace, edge_host_only: bool) -> Result<()> {
-    if edge_host_only {
-        return edge_host(ws);
-    }
     let load_before = machine::load_average();
     let mut competing = machine::competing_processes();
     let building = Instant::now();
     install::ensure(ws, Needs::Bench)?;
-    build::build(ws, &Part::ALL)?;
+    let parts: &[Part] = if edge_host_only {
+        &[Part::Api, Part::Host]
+    } else {
+        &Part::ALL
+    };
+    build::build(ws, parts)?;
     let build_took = building.elapsed();
     let started = Instant::now();
     let scratch = ws.target.join("bench");
     let fsync = machine::fsync_latency(&scratch);
-
+    let fsync_ns = fsync.map(|f| f.median);
+    if edge_host_only {
+        let host = load::run(ws, &scratch.join("edge-host"), fsync_ns)?;
+        println!("\n{}", report::host_summary(&host, fsync_ns));
+        return Ok(());
+    }
     let sizes = crate::sizes::measure_all(ws)?;
     let core = criterion::run(ws, &scratch.join("criterion"))?;
     competing.extend(machine::competing_processes());
-    let host = load::run(ws, &scratch.join("edge-host"), fsync.map(|f| f.median))?;
+    let host = load::run(ws, &scratch.join("edge-host"), fsync_ns)?;
     let spin = spin::run(ws, &scratch.join("spin"))?;
     competing.extend(machine::competing_processes());
     let browser = browser::run(ws)?;
     competing.extend(machine::competing_processes());
     competing.sort();
     competing.dedup();
-
     let conditions = report::Conditions {
-        load_before,
-        load_after: machine::load_average(),
+        load: [load_before, machine::load_average()],
         competing,
         fsync,
-        load_tools: format!(
-            "{} (`GET`), the hyper/tokio client of xtask/src/bench/loadgen.rs (the OTP step)",
-            loadgen::oha_version()
-        ),
-        build_took,
-        took: started.elapsed(),
+        took: [build_took, started.elapsed()],
     };
-    let machine = machine::Machine::probe(ws);
+    let machine = machine::probe(ws);
     let report = report::Report {
         machine: &machine,
         conditions: &conditions,
@@ -93,16 +92,5 @@ pub fn bench(ws: &Workspace, edge_host_only: bool) -> Result<()> {
     fs::write(&path, &text).map_err(|e| Error::io("writing", &path, e))?;
     println!("\n{text}");
     announce(format!("wrote {}", path.display()));
-    Ok(())
-}
-
-/// edge-host under load alone: its figures and lines, printed.
-fn edge_host(ws: &Workspace) -> Result<()> {
-    install::ensure(ws, Needs::Bench)?;
-    build::build(ws, &[Part::Api, Part::Host])?;
-    let scratch = ws.target.join("bench");
-    let fsync = machine::fsync_latency(&scratch).map(|f| f.median);
-    let host = load::run(ws, &scratch.join("edge-host"), fsync)?;
-    println!("\n{}", report::host_summary(&host, fsync));
     Ok(())
 }

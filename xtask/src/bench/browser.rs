@@ -11,40 +11,38 @@ use crate::workspace::Workspace;
 /// Page loads of each kind (`OTP_EDGE_BENCH_LOADS` of bench.mjs).
 pub const LOADS: usize = 5;
 
-/// The timings, in milliseconds since navigation start, of one kind of visit.
-#[derive(Debug, Clone)]
-pub struct Visit {
-    /// The browser module is instantiated.
-    pub module_ready: Summary,
-    /// The page is wired and has estimated the clock offset (5 × `GET /api/time`).
-    pub page_ready: Summary,
-    /// The QR code is in the page (the automated click comes right after page-ready).
-    pub qr_drawn: Summary,
-    /// From pressing "OTP setting…" to the QR code: `POST /api/otp/setup` and drawing.
-    pub click_to_qr: Summary,
-}
+/// The timings of a visit, each `(column, bold in the report, mark, since mark)`: the
+/// page's `performance.mark()` in ms since navigation start, or since another mark.
+pub const COLUMNS: [(&str, bool, &str, Option<&str>); 4] = [
+    // The browser module is instantiated.
+    ("browser module ready", true, "module-ready", None),
+    // The page is wired and has estimated the clock offset (5 × `GET /api/time`).
+    ("page ready", false, "page-ready", None),
+    // The QR code is in the page (the automated click comes right after page-ready).
+    ("QR drawn", true, "qr-drawn", None),
+    // From pressing "OTP setting…" to the QR code: `POST /api/otp/setup` and drawing.
+    ("press → QR", false, "qr-drawn", Some("setup-start")),
+];
 
 /// First visits (fresh profile) and repeat visits (same browser).
 #[derive(Debug, Clone)]
 pub struct BrowserResults {
     /// Page loads of each kind.
     pub loads: usize,
-    /// Fresh Chromium profile: nothing cached.
-    pub first_visit: Visit,
-    /// The same browser loading the page again.
-    pub repeat_visit: Visit,
+    /// A fresh Chromium profile (nothing cached), then the same browser again: one
+    /// summary (ms) per [`COLUMNS`] entry each.
+    pub visits: [Vec<Summary>; 2],
     /// `chromium --version`.
     pub chromium: String,
 }
 
 /// Runs bench.mjs with the environment of the browser tests.
 pub fn run(ws: &Workspace) -> Result<BrowserResults> {
-    let script = ws.browser_tests().join("bench.mjs");
     announce(format!(
         "node tests/browser/bench.mjs ({LOADS} page loads in headless Chromium, fresh profile and repeat visit)"
     ));
     let mut cmd = Command::new("node");
-    cmd.arg(&script)
+    cmd.arg(ws.browser_tests().join("bench.mjs"))
         .env("OTP_EDGE_HOST_BIN", ws.edge_host_bin())
         .env("OTP_EDGE_COMPONENT", ws.component_wasm())
         .env("OTP_EDGE_BENCH_LOADS", LOADS.to_string())
@@ -63,13 +61,8 @@ pub fn run(ws: &Workspace) -> Result<BrowserResults> {
             status: out.status,
         });
     }
-    let chromium = Command::new("chromium")
-        .arg("--version")
-        .output()
-        .ok()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .unwrap_or_else(|| "unknown".into());
-    parse(&stdout, chromium)
+    let chromium = crate::bench::machine::output(Command::new("chromium").arg("--version"));
+    parse(&stdout, chromium.unwrap_or_else(|| "unknown".into()))
         .ok_or_else(|| Error::Project("bench.mjs printed no {\"browser_bench\": …} line".into()))
 }
 
@@ -80,27 +73,21 @@ fn parse(stdout: &str, chromium: String) -> Option<BrowserResults> {
         .find(|l| l.starts_with("{\"browser_bench\""))?;
     let v: serde_json::Value = serde_json::from_str(line).ok()?;
     let bench = v.get("browser_bench")?;
+    // Summaries of one kind of visit from the list of per-load mark times.
+    let visit = |kind: &str| -> Option<Vec<Summary>> {
+        let loads = bench.get(kind)?.as_array()?;
+        let mark = |load: &serde_json::Value, name: &str| load.get(name)?.as_f64();
+        let column = |(_, _, end, start): &(&str, bool, &str, Option<&str>)| {
+            let since = |l| start.map_or(Some(0.0), |s| mark(l, s));
+            let values = loads.iter().map(|l| Some(mark(l, end)? - since(l)?));
+            Summary::of(values.collect::<Option<Vec<f64>>>()?)
+        };
+        COLUMNS.iter().map(column).collect()
+    };
     Some(BrowserResults {
         loads: usize::try_from(bench.get("loads")?.as_u64()?).ok()?,
-        first_visit: visit(bench.get("first_visit")?)?,
-        repeat_visit: visit(bench.get("repeat_visit")?)?,
+        visits: [visit("first_visit")?, visit("repeat_visit")?],
         chromium,
-    })
-}
-
-/// Summaries of one kind of visit from the list of per-load mark times.
-fn visit(loads: &serde_json::Value) -> Option<Visit> {
-    let loads = loads.as_array()?;
-    let mark = |load: &serde_json::Value, name: &str| load.get(name)?.as_f64();
-    let column = |f: &dyn Fn(&serde_json::Value) -> Option<f64>| -> Option<Summary> {
-        let values: Option<Vec<f64>> = loads.iter().map(f).collect();
-        Summary::of(&values?)
-    };
-    Some(Visit {
-        module_ready: column(&|l| mark(l, "module-ready"))?,
-        page_ready: column(&|l| mark(l, "page-ready"))?,
-        qr_drawn: column(&|l| mark(l, "qr-drawn"))?,
-        click_to_qr: column(&|l| Some(mark(l, "qr-drawn")? - mark(l, "setup-start")?))?,
     })
 }
 
@@ -111,11 +98,9 @@ mod tests {
     #[test]
     fn reads_the_json_line() {
         let load = |m: f64| {
+            let [page, setup, qr] = [m + 10.0, m + 20.0, m + 25.0];
             format!(
-                "{{\"module-ready\":{m},\"page-ready\":{},\"setup-start\":{},\"qr-drawn\":{}}}",
-                m + 10.0,
-                m + 20.0,
-                m + 25.0
+                r#"{{"module-ready":{m},"page-ready":{page},"setup-start":{setup},"qr-drawn":{qr}}}"#
             )
         };
         let out = format!(
@@ -127,9 +112,9 @@ mod tests {
         );
         let r = parse(&out, "Chromium 1".into()).unwrap();
         assert_eq!(r.loads, 2);
-        assert_eq!(r.first_visit.module_ready.median, 110.0);
-        assert_eq!(r.repeat_visit.page_ready.max, 70.0);
-        assert_eq!(r.first_visit.click_to_qr.median, 5.0);
+        assert_eq!(r.visits[0][0].median, 110.0);
+        assert_eq!(r.visits[1][1].max, 70.0);
+        assert_eq!(r.visits[0][3].median, 5.0);
         assert!(parse("ok - edge-host starts\n", String::new()).is_none());
     }
 }

@@ -11,120 +11,81 @@ use crate::error::{Error, Result};
 use crate::process::{self, announce};
 use crate::workspace::Workspace;
 
-/// Criterion's warm-up time per benchmark, seconds (its default is 3).
-const WARM_UP_SECONDS: &str = "1";
-/// Criterion's measurement time per benchmark, seconds (its default is 5).
-const MEASUREMENT_SECONDS: &str = "2";
+/// Criterion's warm-up and measurement time per benchmark, seconds (its defaults are
+/// 3 and 5).
+const SECONDS: [&str; 2] = ["1", "2"];
 
-/// One benchmark of otp-core/benches/core.rs, as the report names it.
-#[derive(Debug, Clone, Copy)]
-pub struct CoreBench {
-    /// Criterion's id (`group/function` or `function`).
-    pub id: &'static str,
-    /// What it measures, for the report.
-    pub what: &'static str,
-}
-
-/// The benchmarks in report order.
-pub const CORE_BENCHES: &[CoreBench] = &[
-    CoreBench {
-        id: "hmac_sha1_8_bytes",
-        what: "raw HMAC-SHA1 over 8 bytes — the floor of a code check (one HOTP value)",
-    },
-    CoreBench {
-        id: "verify_window_3_steps",
-        what: "code check with the ±1 window (worst case: no step matches, 3 HOTP values)",
-    },
-    CoreBench {
-        id: "secret_generation_160_bits",
-        what: "shared secret generation (160 bits from the OS CSPRNG)",
-    },
-    CoreBench {
-        id: "seal",
-        what: "seal a secret (AES-256-GCM, random nonce, bound to account and purpose)",
-    },
-    CoreBench {
-        id: "open",
-        what: "open a sealed secret",
-    },
-    CoreBench {
-        id: "slow/argon2id_verify",
-        what: "argon2id password check",
-    },
-    CoreBench {
-        id: "native/otp_step",
-        what: "sign-in OTP step natively (otp-core, in-memory store; fresh account, as the edge load)",
-    },
-    CoreBench {
-        id: "native/otp_step_full_history",
-        what: "the same with a full history (audit log at its bound of 50 events)",
-    },
+/// The benchmarks of otp-core/benches/core.rs in report order, each `id: what`:
+/// Criterion's id (`group/function` or `function`), then what it measures.
+pub const CORE_BENCHES: &[&str] = &[
+    "hmac_sha1_8_bytes: raw HMAC-SHA1 over 8 bytes — the floor of a code check (one HOTP value)",
+    "verify_window_3_steps: code check with the ±1 window (worst case: no step matches, 3 HOTP values)",
+    "secret_generation_160_bits: shared secret generation (160 bits from the OS CSPRNG)",
+    "seal: seal a secret (AES-256-GCM, random nonce, bound to account and purpose)",
+    "open: open a sealed secret",
+    "slow/argon2id_verify: argon2id password check",
+    "native/otp_step: sign-in OTP step natively (otp-core, in-memory store; fresh account, as the edge load)",
+    "native/otp_step_full_history: the same with a full history (audit log at its bound of 50 events)",
 ];
 
-/// The samples of one benchmark: time per iteration in nanoseconds.
-#[derive(Debug, Clone)]
-pub struct CoreResult {
-    /// Which benchmark.
-    pub bench: CoreBench,
-    /// Median and spread of the per-iteration time of Criterion's samples.
-    pub per_iteration: Summary,
-}
+/// One benchmark's result: its id, what it measures, and the median and spread of the
+/// per-iteration time of Criterion's samples (ns).
+pub type CoreResult = (&'static str, &'static str, Summary);
 
 /// Runs otp-core's `core` benchmark with its results in `criterion_home`, echoing its
 /// output, and reads the results of [`CORE_BENCHES`] (those that ran).
 pub fn run(ws: &Workspace, criterion_home: &Path) -> Result<Vec<CoreResult>> {
     // Start from nothing, so no result of an earlier run is read as this one's.
-    if criterion_home.exists() {
-        fs::remove_dir_all(criterion_home).map_err(|e| Error::io("removing", criterion_home, e))?;
-    }
+    crate::bench::load::remove_dir(criterion_home)?;
+    let [warm_up, measure] = SECONDS;
     announce(format!(
-        "cargo bench --bench core (otp-core; Criterion: {WARM_UP_SECONDS} s warm-up, {MEASUREMENT_SECONDS} s of samples per benchmark)"
+        "cargo bench --bench core (otp-core; Criterion: {warm_up} s warm-up, {measure} s of samples per benchmark)"
     ));
     let mut cmd = process::cargo();
     // The package selection of the host build (`build::HOST_BUILD`): the features of
     // otp-core's dependencies are unified the same way, so the bench binary that build
     // made is reused instead of compiling them again (`-p otp-core` alone would).
-    cmd.args(["bench", "--workspace", "--exclude", "wasm-client"])
-        .args(["--bench", "core", "--"])
-        .args(["--noplot", "--warm-up-time", WARM_UP_SECONDS])
-        .args(["--measurement-time", MEASUREMENT_SECONDS])
-        .env("CRITERION_HOME", criterion_home)
-        .current_dir(&ws.root)
-        .stdout(Stdio::inherit())
-        .stderr(Stdio::inherit());
+    cmd.args([
+        "bench",
+        "--workspace",
+        "--exclude",
+        "wasm-client",
+        "--bench",
+        "core",
+        "--",
+    ])
+    .args([
+        "--noplot",
+        "--warm-up-time",
+        warm_up,
+        "--measurement-time",
+        measure,
+    ])
+    .env("CRITERION_HOME", criterion_home)
+    .current_dir(&ws.root)
+    .stdout(Stdio::inherit())
+    .stderr(Stdio::inherit());
     process::run("benchmarks of otp-core", &mut cmd)?;
     let mut results = Vec::new();
-    for bench in CORE_BENCHES {
-        let path = sample_path(criterion_home, bench.id);
-        match read_samples(&path)? {
-            Some(per_iteration) => results.push(CoreResult {
-                bench: *bench,
-                per_iteration,
-            }),
-            None => announce(format!("no samples of {} in {}", bench.id, path.display())),
-        }
+    for (id, what) in CORE_BENCHES.iter().filter_map(|b| b.split_once(": ")) {
+        let path = sample_path(criterion_home, id);
+        let text = match fs::read_to_string(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                announce(format!("no samples of {id} in {}", path.display()));
+                continue;
+            }
+            text => text.map_err(|e| Error::io("reading", &path, e))?,
+        };
+        let not_samples =
+            || Error::Project(format!("{}: not a Criterion sample file", path.display()));
+        results.push((id, what, per_iteration(&text).ok_or_else(not_samples)?));
     }
     Ok(results)
 }
 
 /// Where Criterion keeps the samples of benchmark `id`.
 fn sample_path(criterion_home: &Path, id: &str) -> PathBuf {
-    id.split('/')
-        .fold(criterion_home.to_path_buf(), |dir, part| dir.join(part))
-        .join("new")
-        .join("sample.json")
-}
-
-/// The per-iteration times of a `sample.json`; `None` when the file does not exist.
-fn read_samples(path: &Path) -> Result<Option<Summary>> {
-    let text = match fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::io("reading", path, e)),
-    };
-    per_iteration(&text)
-        .map(Some)
-        .ok_or_else(|| Error::Project(format!("{}: not a Criterion sample file", path.display())))
+    criterion_home.join(id).join("new").join("sample.json")
 }
 
 /// Median and spread of `times[i] / iters[i]` of a Criterion sample file.
@@ -138,18 +99,15 @@ fn per_iteration(json: &str) -> Option<Summary> {
             .map(|v| v.as_f64())
             .collect()
     };
-    let iters = numbers("iters")?;
-    let times = numbers("times")?;
-    if iters.len() != times.len() {
-        return None;
-    }
-    let per: Vec<f64> = iters
+    let (iters, times) = (numbers("iters")?, numbers("times")?);
+    let per = iters
         .iter()
         .zip(&times)
         .filter(|(i, _)| **i > 0.0)
-        .map(|(i, t)| t / i)
-        .collect();
-    Summary::of(&per)
+        .map(|(i, t)| t / i);
+    (iters.len() == times.len())
+        .then(|| Summary::of(per))
+        .flatten()
 }
 
 #[cfg(test)]
@@ -161,16 +119,12 @@ mod tests {
         let json =
             r#"{"sampling_mode":"Linear","iters":[1.0,2.0,3.0,4.0],"times":[10.0,22.0,27.0,48.0]}"#;
         let s = per_iteration(json).unwrap();
-        assert_eq!((s.n, s.min, s.max), (4, 9.0, 12.0));
-        assert_eq!(s.median, 10.5);
+        assert_eq!((s.n, s.min, s.max, s.median), (4, 9.0, 12.0, 10.5));
         assert!(per_iteration(r#"{"iters":[1.0],"times":[]}"#).is_none());
         assert!(per_iteration("not json").is_none());
-    }
-
-    #[test]
-    fn sample_paths_follow_group_and_function() {
+        let path = sample_path(Path::new("/c"), "slow/argon2id_verify");
         assert_eq!(
-            sample_path(Path::new("/c"), "slow/argon2id_verify"),
+            path,
             PathBuf::from("/c/slow/argon2id_verify/new/sample.json")
         );
     }

@@ -13,42 +13,35 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::bench::host::{HostOptions, RunningHost};
-use crate::bench::loadgen::{self, Load, LoadRun, Script};
-use crate::bench::machine::unix_now;
-use crate::bench::state;
+use ::tests::EdgeHost;
+
+use crate::bench::load::Run;
+use crate::bench::loadgen::{self, Script};
+use crate::bench::{host, state};
 use crate::error::{Error, Result};
 use crate::process::{announce, find_program};
-use crate::workspace::Workspace;
 
-/// Length of each profiled load.
+/// Length of each profiled load, seconds.
 const SECONDS: u64 = 3;
 /// Sign-ins prepared for it (far more than one connection sends in that time).
 const SIGN_INS: usize = 3_000;
-/// perf's sampling frequency, Hz.
-const PERF_HZ: &str = "999";
 /// Hottest symbols reported.
 const TOP_SYMBOLS: usize = 8;
+/// Where the tmpfs pass keeps its data directory.
+const TMPFS: &str = "/dev/shm";
 
-/// A share of perf's samples.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Share {
-    /// Percent of the samples.
-    pub percent: f64,
-    /// Samples.
-    pub samples: u64,
-    /// The shared object, or `object: symbol`.
-    pub name: String,
-}
+/// A share of perf's samples: percent of them, samples, and the shared object (or
+/// `object symbol`).
+pub type Share = (f64, u64, String);
 
 /// What perf saw.
 #[derive(Debug, Clone)]
 pub struct CpuProfile {
     /// The load while sampled.
-    pub run: LoadRun,
+    pub run: Run,
     /// Samples taken.
     pub samples: u64,
     /// Shares by shared object.
@@ -63,162 +56,128 @@ pub struct Profile {
     /// Where the CPU goes, when perf could run.
     pub cpu: Option<CpuProfile>,
     /// The same load with the data directory on tmpfs, untraced.
-    pub on_tmpfs: Option<LoadRun>,
+    pub on_tmpfs: Option<Run>,
 }
 
-/// Where the tmpfs pass keeps its data directory.
-const TMPFS: &str = "/dev/shm";
-
-/// Takes both passes; `data_dir` is used for each in turn (emptied first).
-pub fn otp_step(ws: &Workspace, scratch: &Path, options: &HostOptions) -> Result<Profile> {
+/// Takes both passes, the perf pass on `data_dir` (the tmpfs pass in [`TMPFS`]), with
+/// edge-hosts from `start` (given the data directory) sealing with `seal_keys`.
+pub fn otp_step(
+    scratch: &Path,
+    data_dir: &Path,
+    seal_keys: &str,
+    start: impl Fn(&Path) -> Result<EdgeHost>,
+) -> Result<Profile> {
     let mut profile = Profile::default();
+    fs::create_dir_all(scratch).map_err(|e| Error::io("creating", scratch, e))?;
+    let load = |data: &Path, tracer: Option<&dyn Fn(u32) -> Command>| {
+        traced_load(data, seal_keys, &start, tracer)
+    };
+    let steps = format!("{SECONDS} s of OTP steps on 1 connection");
     if find_program("perf").is_some() {
-        announce(format!(
-            "profile: perf record of edge-host during {SECONDS} s of OTP steps on 1 connection"
-        ));
+        announce(format!("profile: perf record of edge-host during {steps}"));
         let data = scratch.join("perf.data");
         let _ = fs::remove_file(&data);
-        let run = traced_load(ws, scratch, options, |pid| {
-            Command::new("perf")
-                .args(["record", "-F", PERF_HZ, "-o"])
-                .arg(&data)
-                .args(["-p", &pid.to_string()])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-        })?;
-        profile.cpu = read_perf(&data).map(|(samples, objects, symbols)| CpuProfile {
-            run,
-            samples,
-            objects,
-            symbols,
-        });
+        let run = load(
+            data_dir,
+            Some(&|pid| {
+                let mut perf = Command::new("perf");
+                perf.args(["record", "-F", "999", "-p", &pid.to_string(), "-o"])
+                    .arg(&data);
+                perf
+            }),
+        )?;
+        profile.cpu = read_perf(&data, run);
         if profile.cpu.is_none() {
             announce("perf recorded nothing (not allowed to profile?)");
         }
     } else {
         announce("perf is not installed (Debian: linux-perf): no CPU profile of the OTP step");
     }
-    let tmpfs = Path::new(TMPFS);
-    if tmpfs.is_dir() {
+    if Path::new(TMPFS).is_dir() {
         announce(format!(
-            "profile: {SECONDS} s of OTP steps on 1 connection with the data directory in {TMPFS} (tmpfs)"
+            "profile: {steps} with the data directory in {TMPFS} (tmpfs)"
         ));
-        let data_dir = tmpfs.join(format!("otp-edge-bench-{}", std::process::id()));
-        let on_tmpfs = HostOptions {
-            data_dir: data_dir.clone(),
-            ..options.clone()
-        };
-        let run = traced_load(ws, scratch, &on_tmpfs, |_| {
-            // Nothing to attach: a process that exits at once stands in for the tracer.
-            Command::new("true").spawn()
-        });
-        let _ = fs::remove_dir_all(&data_dir);
+        let data = Path::new(TMPFS).join(format!("otp-edge-bench-{}", std::process::id()));
+        let run = load(&data, None);
+        let _ = fs::remove_dir_all(&data);
         profile.on_tmpfs = Some(run?);
     }
     Ok(profile)
 }
 
-/// Prepares sign-ins, starts edge-host, attaches `tracer` to it, sends OTP steps on one
-/// connection for [`SECONDS`], then stops the tracer with SIGINT (both tools write their
-/// results then) and edge-host.
+/// Prepares sign-ins in `data` (emptied first), starts edge-host on it, attaches
+/// `tracer` (given its pid) to it, sends OTP steps on one connection for [`SECONDS`],
+/// then stops the tracer with SIGINT (perf writes its results then) and edge-host.
 fn traced_load(
-    ws: &Workspace,
-    scratch: &Path,
-    options: &HostOptions,
-    tracer: impl FnOnce(u32) -> std::io::Result<Child>,
-) -> Result<LoadRun> {
-    let _ = fs::remove_dir_all(&options.data_dir);
-    let bodies = state::prepare_sign_ins(
-        &options.data_dir,
-        &options.seal_keys,
-        SIGN_INS,
-        "profile",
-        unix_now() * 1000,
-    )?;
-    fs::create_dir_all(scratch).map_err(|e| Error::io("creating", scratch, e))?;
-    let host = RunningHost::start(ws, options)?;
-    let mut tracer = tracer(host.pid()).map_err(|source| Error::Spawn {
+    data: &Path,
+    seal_keys: &str,
+    start: &dyn Fn(&Path) -> Result<EdgeHost>,
+    tracer: Option<&dyn Fn(u32) -> Command>,
+) -> Result<Run> {
+    let _ = fs::remove_dir_all(data);
+    let now_ms = ::tests::unix_now() * 1000;
+    let bodies = state::prepare_sign_ins(data, seal_keys, SIGN_INS, "profile", now_ms)?;
+    let edge_host = start(data)?;
+    let spawn = |source| Error::Spawn {
         command: "a profiler".into(),
         source,
-    })?;
+    };
+    let tracer = tracer.map(|tracer| tracer(edge_host.pid()));
+    let tracer = tracer.map(|mut c| c.stdout(Stdio::null()).stderr(Stdio::null()).spawn());
+    let mut tracer = tracer.transpose().map_err(spawn)?;
     // Attaching to every thread takes a moment.
     std::thread::sleep(Duration::from_millis(500));
-    let load = Load {
-        base_url: host.base_url(),
-        connections: 1,
-        duration: Duration::from_secs(SECONDS),
-        script: Script::OtpStep(bodies.into()),
-    };
-    let run = loadgen::run(&load);
-    let _ = Command::new("kill")
-        .args(["-INT", &tracer.id().to_string()])
-        .status();
-    let _ = tracer.wait();
-    host.stop()?;
+    let run = loadgen::run(&edge_host.base, 1, SECONDS, Script::OtpStep(bodies));
+    if let Some(tracer) = &mut tracer {
+        let _ = Command::new("kill")
+            .args(["-INT", &tracer.id().to_string()])
+            .status();
+        let _ = tracer.wait();
+    }
+    host::stop(edge_host)?;
     run
 }
 
-/// Samples, shares by object and the hottest symbols of a perf.data file.
-fn read_perf(data: &Path) -> Option<(u64, Vec<Share>, Vec<Share>)> {
-    let report = |sort: &str| -> Option<String> {
-        let out = Command::new("perf")
-            .args([
-                "report",
-                "--stdio",
-                "--no-children",
-                "-n",
-                "-g",
-                "none",
-                "--sort",
-                sort,
-                "-i",
-            ])
-            .arg(data)
-            .stderr(Stdio::null())
-            .output()
-            .ok()?;
-        out.status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+/// What a perf.data file holds of `run`: samples, shares by object, hottest symbols.
+fn read_perf(data: &Path, run: Run) -> Option<CpuProfile> {
+    let report = |sort: &str| {
+        let mut perf = Command::new("perf");
+        let flags = "report --stdio --no-children -n -g none -i";
+        perf.args(flags.split(' ')).arg(data).args(["--sort", sort]);
+        crate::bench::machine::output(perf.stderr(Stdio::null())).map(|r| parse_shares(&r))
     };
-    let by_object = report("dso")?;
-    let objects = parse_shares(&by_object);
-    let samples = objects.iter().map(|s| s.samples).sum();
-    let symbols = parse_shares(&report("dso,sym")?)
-        .into_iter()
-        .take(TOP_SYMBOLS)
-        .collect();
-    (!objects.is_empty()).then_some((samples, objects, symbols))
+    let objects = report("dso")?;
+    let symbols = report("dso,sym")?.into_iter().take(TOP_SYMBOLS).collect();
+    let samples = objects.iter().map(|s| s.1).sum();
+    (!objects.is_empty()).then_some(CpuProfile {
+        run,
+        samples,
+        objects,
+        symbols,
+    })
 }
 
 /// The `  12.34%  SAMPLES  name…` lines of `perf report --stdio -n`, names made
 /// readable.
 fn parse_shares(report: &str) -> Vec<Share> {
+    let line = |line: &str| {
+        let (percent, rest) = line.trim().split_once('%')?;
+        let (samples, rest) = rest.trim().split_once(char::is_whitespace)?;
+        let name = rest.split_whitespace().collect::<Vec<_>>().join(" ");
+        let name = name
+            .replace("[.] ", "")
+            .replace("[k] ", "")
+            .replace("[kernel.kallsyms]", "kernel");
+        let name = match name.strip_prefix("[JIT]") {
+            Some(_) => "the component's compiled code ([JIT])".to_owned(),
+            None => name,
+        };
+        Some((percent.trim().parse().ok()?, samples.parse().ok()?, name))
+    };
     report
         .lines()
         .filter(|l| !l.starts_with('#'))
-        .filter_map(|line| {
-            let (percent, rest) = line.trim().split_once('%')?;
-            let (samples, rest) = rest.trim().split_once(char::is_whitespace)?;
-            let name = rest.split_whitespace().collect::<Vec<_>>().join(" ");
-            let name = name
-                .replace("[.] ", "")
-                .replace("[k] ", "")
-                .replace("[kernel.kallsyms]", "kernel");
-            let name = if name.starts_with("[JIT]") {
-                "the component's compiled code ([JIT])".to_owned()
-            } else if let Some(sym) = name.strip_prefix("[JIT] ") {
-                format!("the component's compiled code: {sym}")
-            } else {
-                name
-            };
-            Some(Share {
-                percent: percent.trim().parse().ok()?,
-                samples: samples.parse().ok()?,
-                name,
-            })
-        })
+        .filter_map(line)
         .collect()
 }
 
@@ -234,9 +193,11 @@ mod tests {
             \x20    0.95%             9  edge-host          [.] pcache1Fetch\n\n";
         let shares = parse_shares(text);
         assert_eq!(shares.len(), 3);
-        assert_eq!(shares[0].name, "kernel finish_task_switch.isra.0");
-        assert_eq!((shares[0].percent, shares[0].samples), (59.95, 599));
-        assert_eq!(shares[1].name, "the component's compiled code ([JIT])");
-        assert_eq!(shares[2].name, "edge-host pcache1Fetch");
+        assert_eq!(
+            shares[0],
+            (59.95, 599, "kernel finish_task_switch.isra.0".into())
+        );
+        assert_eq!(shares[1].2, "the component's compiled code ([JIT])");
+        assert_eq!(shares[2].2, "edge-host pcache1Fetch");
     }
 }

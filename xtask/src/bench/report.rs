@@ -1,576 +1,350 @@
 //! The text of BENCHMARKS.md (also printed by `cargo xtask bench`).
 
-use std::fmt::Write as _;
+use std::fmt::{Result as Written, Write as _};
 use std::time::Duration;
 
 use otp_core::password::{M_COST_KIB, P_COST, T_COST};
 
-use crate::bench::browser::{BrowserResults, Visit};
+use crate::bench::browser::{BrowserResults, COLUMNS};
 use crate::bench::criterion::CoreResult;
-use crate::bench::host::CpuTime;
-use crate::bench::load::{
-    self, CONNECTIONS, Endpoint, HEADROOM, HostResults, MAX_SIGN_INS, MIN_SIGN_INS, PILOT_SECONDS,
-    RUN_SECONDS, RUNS, StartSample,
-};
-use crate::bench::machine::Machine;
-use crate::bench::profile::Profile;
-use crate::bench::stats::{self, Summary, Unit};
-use crate::sizes::human;
+use crate::bench::load::{BUSY, Endpoint, HEADROOM, HostResults, Level, RUN_SECONDS, RUNS};
+use crate::bench::load::{Run, SIGN_INS, level};
+use crate::bench::profile::{Profile, Share};
+use crate::bench::spin::SpinOutcome;
+use crate::bench::stats::{Summary, duration, durations, in_unit_of, significant, symbol};
+use crate::sizes::{ArtifactSize, human};
 
 /// How busy the machine was around the run.
 #[derive(Debug, Clone, Default)]
 pub struct Conditions {
     /// 1-minute load average before and after.
-    pub load_before: Option<f64>,
-    /// 1-minute load average at the end.
-    pub load_after: Option<f64>,
+    pub load: [Option<f64>; 2],
     /// Competing work seen before, during or after the run (`cargo test`, …).
     pub competing: Vec<String>,
-    /// `fsync` latency after a 4 KiB append in the target directory, ns.
+    /// `fsync` latency after a 4 KiB overwrite in the target directory, ns.
     pub fsync: Option<Summary>,
-    /// The load generators: oha's version, and the OTP client.
-    pub load_tools: String,
-    /// Wall time of installing and building (what was stale).
-    pub build_took: Duration,
-    /// Wall time of the measurements (after the build).
-    pub took: Duration,
+    /// Wall time of installing and building (what was stale), then of the measurements.
+    pub took: [Duration; 2],
 }
 
 /// Everything the report shows.
 pub struct Report<'a> {
-    /// The machine, date and commit.
-    pub machine: &'a Machine,
+    /// The machine table's rows ([`crate::bench::machine::probe`]).
+    pub machine: &'a [(&'static str, String)],
     /// How busy it was.
     pub conditions: &'a Conditions,
     /// Artifact sizes.
-    pub sizes: &'a [crate::sizes::ArtifactSize],
+    pub sizes: &'a [ArtifactSize],
     /// otp-core's Criterion results.
     pub core: &'a [CoreResult],
     /// edge-host's starts and load levels.
     pub host: &'a HostResults,
     /// The same component on Spin.
-    pub spin: &'a crate::bench::spin::SpinOutcome,
+    pub spin: &'a SpinOutcome,
     /// Page-load timings.
     pub browser: &'a BrowserResults,
 }
 
-impl Report<'_> {
-    /// The median of the native OTP step, ns.
-    pub fn native_step_ns(&self) -> Option<f64> {
-        self.core
-            .iter()
-            .find(|r| r.bench.id == "native/otp_step")
-            .map(|r| r.per_iteration.median)
+/// A Markdown table and the blank line after it. `head` names the columns, `|` between
+/// them; one starting with `<` is left-aligned, one with `^` centred, others are
+/// right-aligned. Each row is its cells with ` | ` between them.
+fn table(md: &mut String, head: &str, rows: impl IntoIterator<Item = String>) -> Written {
+    let names = head.split('|').map(|h| h.trim_start_matches(['<', '^']));
+    let align = head.split('|').map(|h| match &h[..h.len().min(1)] {
+        "<" => "---",
+        "^" => ":---:",
+        _ => "---:",
+    });
+    let [names, align] = [names.collect::<Vec<_>>(), align.collect()].map(|c| c.join(" | "));
+    // An empty head (`<|<`) is written `| | |`.
+    let names = format!("| {names} |").replace("  ", " ");
+    writeln!(md, "{names}\n| {align} |")?;
+    for row in rows {
+        writeln!(md, "| {row} |")?;
     }
+    writeln!(md)
+}
 
+/// `1 connection`, `64 connections`.
+fn connections(n: u32) -> String {
+    format!("{n} connection{}", if n == 1 { "" } else { "s" })
+}
+
+/// The median of benchmark `id`, ns.
+fn core_median(core: &[CoreResult], id: &str) -> Option<f64> {
+    core.iter().find(|r| r.0 == id).map(|r| r.2.median)
+}
+
+/// The median over runs of `f` at the level of `e` at `n` connections in `levels`.
+fn median(levels: &[Level], e: Endpoint, n: u32, f: impl Fn(&Run) -> Option<f64>) -> Option<f64> {
+    Some(level(levels, e, n)?.over_runs(f)?.median)
+}
+
+/// `text` in bold when `bold`.
+fn bold(text: String, bold: bool) -> String {
+    if bold { format!("**{text}**") } else { text }
+}
+
+impl Report<'_> {
     /// The whole of BENCHMARKS.md.
     pub fn render(&self) -> String {
         let mut md = String::new();
-        self.header(&mut md);
-        self.core_section(&mut md);
-        self.host_section(&mut md);
-        crate::bench::spin_report::section(&mut md, self.host, self.spin);
-        self.boundary_section(&mut md);
-        self.sizes_section(&mut md);
-        self.browser_section(&mut md);
-        self.lines_section(&mut md);
+        let _ = self.write(&mut md);
         md
     }
 
-    /// Title, and the machine table.
-    fn header(&self, md: &mut String) {
-        let m = self.machine;
-        let c = self.conditions;
-        let _ = writeln!(md, "# otp-edge benchmarks\n");
-        let _ = writeln!(
+    fn write(&self, md: &mut String) -> Written {
+        let (c, core) = (self.conditions, self.core);
+        let [build, measure] = c.took.map(|t| t.as_secs_f64());
+        writeln!(
             md,
-            "Written by `cargo xtask bench` (installing and building what was stale took {:.0} s, \
-             the measurements {:.0} s); run it again to refresh. Every figure is a median with \
-             its spread; the spread is said in each table.\n",
-            c.build_took.as_secs_f64(),
-            c.took.as_secs_f64()
-        );
-        let _ = writeln!(md, "| | |\n| --- | --- |");
-        let _ = writeln!(md, "| date (UTC) | {} |", m.date);
-        let _ = writeln!(md, "| commit | {} |", m.commit);
-        let _ = writeln!(md, "| CPUs (nproc) | {} |", m.cpus);
-        let _ = writeln!(md, "| CPU model | {} |", m.cpu_model);
-        let _ = writeln!(md, "| memory | {} |", m.memory);
-        let _ = writeln!(md, "| kernel | {} |", m.kernel);
+            "# otp-edge benchmarks\n\nWritten by `cargo xtask bench` (installing and building \
+             what was stale took {build:.0} s, the measurements {measure:.0} s); run it again to \
+             refresh. Every figure is a median with its spread; the spread is said in each table.\n"
+        )?;
+        let mut rows = self.machine.to_vec();
         if let Some(f) = &c.fsync {
-            let _ = writeln!(
-                md,
-                "| disk: `fsync` after a 4 KiB overwrite in target/ (a SQLite WAL commit) | {} |",
-                stats::duration_range(f)
-            );
+            rows.push((
+                "disk: `fsync` after a 4 KiB overwrite in target/ (a SQLite WAL commit)",
+                f.time(),
+            ));
         }
-        let load = |l: Option<f64>| l.map_or_else(|| "?".to_owned(), |l| format!("{l:.2}"));
-        let _ = writeln!(
-            md,
-            "| load average (1 min) before / after | {} / {} |",
-            load(c.load_before),
-            load(c.load_after)
-        );
-        let _ = writeln!(
-            md,
-            "| other heavy work seen during the run | {} |\n",
-            if c.competing.is_empty() {
-                "none".to_owned()
-            } else {
-                format!("**{}** — numbers are skewed by it", c.competing.join(", "))
-            }
-        );
-    }
-
-    /// 1. otp-core.
-    fn core_section(&self, md: &mut String) {
-        let _ = writeln!(
-            md,
-            "## 1. otp-core (Criterion, `otp-core/benches/core.rs`)\n"
-        );
-        let _ = writeln!(
-            md,
-            "Time per operation: the median of Criterion's samples, with the spread of the \
-             samples (25th–75th percentile). One thread, no I/O.\n"
-        );
-        let _ = writeln!(
-            md,
-            "| operation | median | spread (p25–p75) | samples |\n| --- | ---: | ---: | ---: |"
-        );
-        for r in self.core {
-            let s = &r.per_iteration;
-            let unit = Unit::fitting(s.median);
-            let what = if r.bench.id == "slow/argon2id_verify" {
-                format!(
-                    "{} (m={M_COST_KIB} KiB, t={T_COST}, p={P_COST})",
-                    r.bench.what
-                )
-            } else {
-                r.bench.what.to_owned()
-            };
-            let _ = writeln!(
-                md,
-                "| {what} <br>`{}` | **{} {}** | {}–{} {} | {} |",
-                r.bench.id,
-                stats::in_unit(s.median, unit),
-                unit.symbol(),
-                stats::in_unit(s.q1, unit),
-                stats::in_unit(s.q3, unit),
-                unit.symbol(),
-                s.n
-            );
-        }
-        let _ = writeln!(md);
-    }
-
-    /// 2. edge-host: starts and load levels.
-    fn host_section(&self, md: &mut String) {
-        let h = self.host;
-        let _ = writeln!(
-            md,
-            "## 2. edge-host (`target/release/edge-host`, wasmtime 48)\n"
-        );
-        let _ = writeln!(md, "### Start\n");
-        let _ = writeln!(
-            md,
-            "From spawning the process: *listening* is its `otp-edge listening` line (variables, \
-             database, compiling or loading the component); *first response* adds the first \
-             `GET /api/time` (the first instantiation). Median (min–max).\n"
-        );
-        let _ = writeln!(
-            md,
-            "| start | runs | listening | first response | first request alone | second request |\n\
-             | --- | ---: | ---: | ---: | ---: | ---: |"
-        );
-        for (name, samples) in [
-            (
-                "cold: empty wasmtime compilation cache (component compiled)",
-                &h.starts.cold,
-            ),
-            (
-                "warm: compilation cache filled by a cold start",
-                &h.starts.warm_cache,
-            ),
-        ] {
-            let col = |f: fn(&StartSample) -> Duration| {
-                let nanos: Vec<f64> = samples.iter().map(|s| f(s).as_nanos() as f64).collect();
-                Summary::of(&nanos).map_or_else(|| "—".into(), |s| stats::duration_range(&s))
-            };
-            let _ = writeln!(
-                md,
-                "| {name} | {} | **{}** | **{}** | {} | {} |",
-                samples.len(),
-                col(|s| s.ready),
-                col(|s| s.first_response),
-                col(|s| s.first_request),
-                col(|s| s.second_request)
-            );
-        }
-        let _ = writeln!(md, "\n### Warm requests\n");
-        let _ = writeln!(
-            md,
-            "{} on 127.0.0.1, {RUNS} runs of {RUN_SECONDS} s per level (the OTP step: each run on \
-             a fresh data directory with its own prepared sign-ins, each sent once). Median over \
-             the runs (min–max). *CPU/request* is edge-host's CPU time (all threads) per \
-             response.\n",
-            self.conditions.load_tools
-        );
-        levels_table(md, h);
-        flushes_and_memory(md, h);
-        if let Some(prepared) = h
-            .levels
-            .iter()
-            .filter(|l| l.endpoint == Endpoint::OtpStep)
-            .flat_map(|l| &l.runs)
-            .map(|r| r.prepared)
-            .max()
-        {
-            let _ = writeln!(
-                md,
-                "\nSign-ins prepared per OTP run: {prepared} ({HEADROOM} × the rate of a \
-                 {PILOT_SECONDS} s pilot run at 64 connections × {RUN_SECONDS} s; at least \
-                 {MIN_SIGN_INS}, at most {MAX_SIGN_INS}), written straight into edge-host's SQLite file with otp-core's \
-                 record types: an account with active OTP (last accepted step = current − 2), its \
-                 e-mail index and one challenge each; the code sent is the current step's."
-            );
-        }
-        let _ = writeln!(md);
-    }
-
-    /// 3. Native against edge-host.
-    fn boundary_section(&self, md: &mut String) {
-        let _ = writeln!(md, "## 3. The cost of the edge boundary\n");
-        let native = self.native_step_ns();
-        let edge = self.host.otp_step_p50_ns(1);
-        let (Some(native), Some(edge)) = (native, edge) else {
-            let _ = writeln!(md, "Not measured.\n");
-            return;
+        let [before, after] = c.load.map(|l| l.map_or("?".into(), |l| format!("{l:.2}")));
+        rows.push((
+            "load average (1 min) before / after",
+            format!("{before} / {after}"),
+        ));
+        let competing = match c.competing.join(", ") {
+            none if none.is_empty() => "none".into(),
+            all => format!("**{all}** — numbers are skewed by it"),
         };
-        let _ = writeln!(
-            md,
-            "The same OTP step (challenge lookup, account compare-and-swap, open the sealed \
-             secret, verify and consume the step, delete the challenge, create the session, \
-             append to the audit log).\n"
-        );
-        let _ = writeln!(md, "| path | time |\n| --- | ---: |");
-        let _ = writeln!(
-            md,
-            "| native: otp-core with the in-memory store (`native/otp_step`, median) | {} |",
-            stats::duration(native)
-        );
-        let _ = writeln!(
-            md,
-            "| through edge-host: HTTP, a fresh component instance, Spin key-value on SQLite \
-             (p50 at 1 connection) | {} |",
-            stats::duration(edge)
-        );
-        if let Some(run) = self.host.profile.as_ref().and_then(|p| p.on_tmpfs.as_ref()) {
-            let _ = writeln!(
-                md,
-                "| through edge-host with its data directory on tmpfs — no disk flushes \
-                 (profile run, p50 at 1 connection; {:.0}× native) | {} |",
-                run.p50_us * 1e3 / native,
-                stats::duration(run.p50_us * 1e3)
-            );
-        }
-        let _ = writeln!(
-            md,
-            "| **ratio** (through edge-host ÷ native) | **{:.0}×** |\n",
-            edge / native
-        );
-    }
+        rows.push(("other heavy work seen during the run", competing));
+        let rows = rows.iter().map(|(name, value)| format!("{name} | {value}"));
+        table(md, "<|<", rows)?;
 
-    /// 4. Artifact sizes.
-    fn sizes_section(&self, md: &mut String) {
-        let _ = writeln!(md, "## 4. Artifact sizes\n");
-        let _ = writeln!(
+        writeln!(
             md,
-            "| artifact | path | raw | gzip -9 |\n| --- | --- | ---: | ---: |"
-        );
-        for a in self.sizes {
-            let _ = writeln!(
-                md,
-                "| {} | `{}` | {} | {} |",
-                a.name,
-                a.path.display(),
-                human(a.raw),
-                human(a.gzip)
-            );
-        }
-        let _ = writeln!(md);
-    }
+            "## 1. otp-core (Criterion, `otp-core/benches/core.rs`)\n\nTime per operation: the \
+             median of Criterion's samples, with the spread of the samples (25th–75th \
+             percentile). One thread, no I/O.\n"
+        )?;
+        let rows = core.iter().map(|&(id, what, s)| {
+            let argon2 = id == "slow/argon2id_verify";
+            let cost = argon2.then(|| format!(" (m={M_COST_KIB} KiB, t={T_COST}, p={P_COST})"));
+            let [m, q1, q3] = [s.median, s.q1, s.q3].map(|v| in_unit_of(s.median, v));
+            let (unit, n) = (symbol(s.median), s.n);
+            let what = format!("{what}{}", cost.unwrap_or_default());
+            format!("{what} <br>`{id}` | **{m} {unit}** | {q1}–{q3} {unit} | {n}")
+        });
+        table(md, "<operation|median|spread (p25–p75)|samples", rows)?;
 
-    /// 5. Page loads.
-    fn browser_section(&self, md: &mut String) {
+        host_section(md, self.host)?;
+        self.spin_section(md)?;
+
+        writeln!(md, "## 3. The cost of the edge boundary\n")?;
+        let native = core_median(core, "native/otp_step");
+        let edge = median(&self.host.levels, Endpoint::OtpStep, 1, |r| Some(r.p50_ns));
+        match (native, edge) {
+            (Some(native), Some(edge)) => {
+                writeln!(
+                    md,
+                    "The same OTP step (challenge lookup, account compare-and-swap, open the \
+                     sealed secret, verify and consume the step, delete the challenge, create \
+                     the session, append to the audit log).\n"
+                )?;
+                let mut rows = vec![
+                    format!(
+                        "native: otp-core with the in-memory store (`native/otp_step`, median) | {}",
+                        duration(native)
+                    ),
+                    format!(
+                        "through edge-host: HTTP, a fresh component instance, Spin key-value on \
+                         SQLite (p50 at 1 connection) | {}",
+                        duration(edge)
+                    ),
+                ];
+                if let Some(run) = self.host.profile.as_ref().and_then(|p| p.on_tmpfs.as_ref()) {
+                    rows.push(format!(
+                        "through edge-host with its data directory on tmpfs — no disk flushes \
+                         (profile run, p50 at 1 connection; {:.0}× native) | {}",
+                        run.p50_ns / native,
+                        duration(run.p50_ns)
+                    ));
+                }
+                let ratio = edge / native;
+                rows.push(format!(
+                    "**ratio** (through edge-host ÷ native) | **{ratio:.0}×**"
+                ));
+                table(md, "<path|time", rows)?;
+            }
+            _ => writeln!(md, "Not measured.\n")?,
+        }
+
+        writeln!(md, "## 4. Artifact sizes\n")?;
+        let rows = self.sizes.iter().map(|a| {
+            let (raw, gzip) = (human(a.raw), human(a.gzip));
+            format!("{} | `{}` | {raw} | {gzip}", a.name, a.path.display())
+        });
+        table(md, "<artifact|<path|raw|gzip -9", rows)?;
+
         let b = self.browser;
-        let _ = writeln!(
+        writeln!(
             md,
-            "## 5. Browser (headless Chromium, `tests/browser/bench.mjs`)\n"
-        );
-        let _ = writeln!(
-            md,
-            "{} page loads of `account.html` (signed in, phone set) each: a fresh Chromium \
-             profile (nothing cached), then the same page again in that browser. Milliseconds \
-             since navigation start, from the page's `performance.mark()`s; median (min–max). \
-             *QR drawn* is after pressing \"OTP setting…\" as soon as the page is ready (the \
-             press is automated); *press → QR* is `POST /api/otp/setup` plus drawing the QR \
-             code with the browser module. {}.\n",
+            "## 5. Browser (headless Chromium, `tests/browser/bench.mjs`)\n\n{} page loads of \
+             `account.html` (signed in, phone set) each: a fresh Chromium profile (nothing \
+             cached), then the same page again in that browser. Milliseconds since navigation \
+             start, from the page's `performance.mark()`s; median (min–max). *QR drawn* is after \
+             pressing \"OTP setting…\" as soon as the page is ready (the press is automated); \
+             *press → QR* is `POST /api/otp/setup` plus drawing the QR code with the browser \
+             module. {}.\n",
             b.loads, b.chromium
-        );
-        let _ = writeln!(
-            md,
-            "| visit | browser module ready | page ready | QR drawn | press → QR |\n\
-             | --- | ---: | ---: | ---: | ---: |"
-        );
-        let ms = |s: &Summary| stats::duration_range(&s.map(|v| v * 1e6));
-        for (name, v) in [
-            ("first visit (fresh profile)", &b.first_visit),
-            ("repeat visit (same browser)", &b.repeat_visit),
-        ] {
-            let Visit {
-                module_ready,
-                page_ready,
-                qr_drawn,
-                click_to_qr,
-            } = v;
-            let _ = writeln!(
-                md,
-                "| {name} | **{}** | {} | **{}** | {} |",
-                ms(module_ready),
-                ms(page_ready),
-                ms(qr_drawn),
-                ms(click_to_qr)
-            );
-        }
-        let _ = writeln!(md);
-    }
+        )?;
+        let names = ["first visit (fresh profile)", "repeat visit (same browser)"];
+        let rows = names.iter().zip(&b.visits).map(|(name, visit)| {
+            let cells = visit.iter().zip(COLUMNS).map(|(s, (_, strong, ..))| {
+                bold(durations(s.median * 1e6, s.min * 1e6, s.max * 1e6), strong)
+            });
+            format!("{name} | {}", cells.collect::<Vec<_>>().join(" | "))
+        });
+        let head = COLUMNS.map(|c| c.0).join("|");
+        table(md, &format!("<visit|{head}"), rows)?;
 
-    /// The lines the figures are held to (issue #13), each with what this run measured;
-    /// the profile when a line of edge-host's was missed.
-    fn lines_section(&self, md: &mut String) {
-        let _ = writeln!(
-            md,
-            "## 6. Lines
-"
-        );
-        let lines = host_lines(self.host, self.conditions.fsync.map(|f| f.median));
-        let history = self.native_history_line();
-        lines_table(md, lines.iter().chain(history.iter()));
-        if !self.conditions.competing.is_empty() {
-            let _ = writeln!(
+        writeln!(md, "## 6. Lines\n")?;
+        let mut lines = host_lines(self.host, c.fsync.map(|f| f.median));
+        let full = core_median(core, "native/otp_step_full_history");
+        if let (Some(full), Some(fresh)) = (full, native) {
+            let figure = "native OTP step, full history ÷ fresh account";
+            lines.push(at_most_twice(figure, full, fresh));
+        }
+        lines_table(md, &lines)?;
+        if !c.competing.is_empty() {
+            let competing = c.competing.join(", ");
+            writeln!(
                 md,
-                "Other heavy work ran during this run ({}): every figure is skewed by it.\n",
-                self.conditions.competing.join(", ")
-            );
+                "Other heavy work ran during this run ({competing}): every figure is skewed by it.\n"
+            )?;
         }
         if let Some(profile) = &self.host.profile {
-            let _ = writeln!(
+            writeln!(
                 md,
                 "### Profile of the OTP step (a line of edge-host's was missed)\n"
-            );
-            profile_notes(md, profile);
+            )?;
+            profile_notes(md, profile)?;
         }
+        Ok(())
     }
 
-    /// The native step with a full history against a fresh account's.
-    fn native_history_line(&self) -> Option<Line> {
-        let median = |id: &str| {
-            self.core
-                .iter()
-                .find(|r| r.bench.id == id)
-                .map(|r| r.per_iteration.median)
+    /// 2b. Spin beside edge-host.
+    fn spin_section(&self, md: &mut String) -> Written {
+        let (version, spin) = match self.spin {
+            Ok(spin) => spin,
+            Err(why) => {
+                return writeln!(
+                    md,
+                    "## 2b. The same component on Spin\n\nNot measured: {why}.\n"
+                );
+            }
         };
-        let (fresh, full) = (
-            median("native/otp_step")?,
-            median("native/otp_step_full_history")?,
-        );
-        Some(Line::at_most_twice(
-            "native OTP step, full history ÷ fresh account",
-            full,
-            fresh,
-        ))
-    }
-}
-
-/// One line a figure is held to.
-#[derive(Debug, Clone)]
-pub struct Line {
-    /// What is measured.
-    pub figure: String,
-    /// The measured value, written out.
-    pub measured: String,
-    /// The line, written out.
-    pub line: String,
-    /// Whether the figure is within it.
-    pub met: bool,
-}
-
-impl Line {
-    /// `value` (ns) held to at most twice `base` (ns).
-    fn at_most_twice(figure: &str, value: f64, base: f64) -> Line {
-        Line {
-            figure: figure.to_owned(),
-            measured: format!(
-                "{:.2}× ({} ÷ {})",
-                value / base,
-                stats::duration(value),
-                stats::duration(base)
-            ),
-            line: "≤ 2×".into(),
-            met: value <= 2.0 * base,
-        }
-    }
-}
-
-/// The median over a level's runs of `f`.
-fn level_median(
-    host: &HostResults,
-    endpoint: Endpoint,
-    connections: u32,
-    f: impl Fn(&load::LevelRun) -> Option<f64>,
-) -> Option<f64> {
-    let level = host.level(endpoint, connections)?;
-    Summary::of(&level.runs.iter().filter_map(f).collect::<Vec<_>>()).map(|s| s.median)
-}
-
-/// edge-host's lines (issue #13): the OTP step's p50 at 1 connection against
-/// `GET /api/time`'s and one flush (`fsync_ns`, measured), its rate at 64 connections,
-/// its CPU per step, and every answer 200.
-pub fn host_lines(host: &HostResults, fsync_ns: Option<f64>) -> Vec<Line> {
-    use Endpoint::{OtpStep, Time};
-    let p50 = |e| level_median(host, e, 1, |r| Some(r.load.p50_us * 1e3));
-    let most = CONNECTIONS[CONNECTIONS.len() - 1];
-    let rate = |e| level_median(host, e, most, |r| Some(r.load.rps()));
-    let cpu = |e| {
-        level_median(host, e, 1, |r| {
-            r.cpu_per_request
-                .as_ref()
-                .map(|c| c.total().as_nanos() as f64)
-        })
-    };
-    let mut lines = Vec::new();
-    if let (Some(step), Some(time), Some(flush)) = (p50(OtpStep), p50(Time), fsync_ns) {
-        let line = 2.0 * time + flush;
-        lines.push(Line {
-            figure: "OTP step p50, 1 connection".into(),
-            measured: stats::duration(step),
-            line: format!(
-                "≤ {} (2 × {} + one flush {})",
-                stats::duration(line),
-                stats::duration(time),
-                stats::duration(flush)
-            ),
-            met: step <= line,
+        writeln!(
+            md,
+            "## 2b. The same component on Spin (`{version}`, its SQLite store), same run\n\n\
+             `spin up` of spin.toml, 1 connection (sequential requests) and, for the OTP step's \
+             rate, {BUSY}; the OTP step on prepared sign-ins as for edge-host; median of the \
+             runs' p50 (min–max). Both OTP steps go through the load client; `GET` through it on \
+             Spin but through oha on edge-host (oha does not ACK at once, and Spin's answers then \
+             wait 40 ms for its delayed ACK).\n"
+        )?;
+        let figures = [
+            ("`GET /api/time` p50", Endpoint::Time, 1),
+            ("OTP step p50", Endpoint::OtpStep, 1),
+            ("OTP steps/s", Endpoint::OtpStep, 1),
+            ("OTP steps/s", Endpoint::OtpStep, BUSY),
+        ];
+        let rows = figures.iter().filter_map(|&(what, endpoint, n)| {
+            let rate = what.ends_with("/s");
+            let figure = |r: &Run| Some(if rate { r.rps() } else { r.p50_ns });
+            let of = |levels: &[Level]| level(levels, endpoint, n)?.over_runs(figure);
+            let (edge, on_spin) = (of(&self.host.levels)?, of(spin)?);
+            let shown = |s: Summary| if rate { s.count() } else { s.time() };
+            let (ratio, digits) = (on_spin.median / edge.median, if rate { 2 } else { 1 });
+            let (edge, on_spin, n) = (shown(edge), shown(on_spin), connections(n));
+            Some(format!(
+                "{what}, {n} | {edge} | {on_spin} | {ratio:.digits$}×"
+            ))
         });
-    }
-    if let (Some(step), Some(time)) = (rate(OtpStep), rate(Time)) {
-        lines.push(Line {
-            figure: format!("OTP steps/s ÷ `GET /api/time` requests/s, {most} connections"),
-            measured: format!(
-                "{:.0} % ({} ÷ {})",
-                100.0 * step / time,
-                stats::significant(step),
-                stats::significant(time)
-            ),
-            line: "≥ 50 %".into(),
-            met: step >= 0.5 * time,
-        });
-    }
-    if let (Some(step), Some(time)) = (cpu(OtpStep), cpu(Time)) {
-        lines.push(Line::at_most_twice(
-            "edge-host CPU per OTP step ÷ per `GET /api/time`, 1 connection",
-            step,
-            time,
-        ));
-    }
-    let runs = host.levels.iter().flat_map(|l| &l.runs);
-    let (total, bad) = runs.fold((0, 0), |(t, b), r| {
-        (
-            t + r.load.requests,
-            b + r.load.non200 + r.load.socket_errors,
+        table(md, "<figure|edge-host|Spin|Spin ÷ edge-host", rows)?;
+        let runs = spin.iter().flat_map(|l| &l.runs);
+        let bad: u64 = runs.clone().map(|r| r.non200 + r.socket_errors).sum();
+        let total: u64 = runs.map(|r| r.requests).sum();
+        writeln!(
+            md,
+            "On Spin: {bad} of {total} responses were not 200 (or failed).\n"
         )
-    });
-    lines.push(Line {
-        figure: "answers other than 200 (and socket errors), every load run".into(),
-        measured: format!("{bad} of {total}"),
-        line: "0".into(),
-        met: bad == 0 && total > 0,
-    });
-    lines
-}
-
-/// The CPU and syscall profiles.
-fn profile_notes(md: &mut String, profile: &Profile) {
-    if let Some(cpu) = &profile.cpu {
-        let shares = |list: &[crate::bench::profile::Share]| {
-            list.iter()
-                .map(|s| format!("{} {:.1} %", s.name, s.percent))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let _ = writeln!(
-            md,
-            "- **CPU profile** (`perf record` of edge-host, {} samples over {} OTP steps on 1 \
-             connection, p50 {} while sampled) by object: {}. Hottest symbols: {}.",
-            cpu.samples,
-            cpu.run.requests,
-            stats::duration(cpu.run.p50_us * 1e3),
-            shares(&cpu.objects),
-            shares(&cpu.symbols)
-        );
-    }
-    if let Some(run) = &profile.on_tmpfs {
-        let _ = writeln!(
-            md,
-            "- **Without the disk:** the same load with the data directory in /dev/shm (tmpfs, \
-             where `fsync` returns at once): p50 {} (p99 {}), {} steps/s at 1 connection.",
-            stats::duration(run.p50_us * 1e3),
-            stats::duration(run.p99_us * 1e3),
-            stats::significant(run.rps())
-        );
     }
 }
 
-/// One row per load level: rate, latency, CPU and answers.
-fn levels_table(md: &mut String, h: &HostResults) {
-    let _ = writeln!(
+/// 2. edge-host: starts, load levels, flushes and memory.
+fn host_section(md: &mut String, h: &HostResults) -> Written {
+    writeln!(
         md,
-        "| endpoint | connections | requests/s | p50 | p99 | CPU/request (user + kernel) | answered 200 |\n\
-         | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
-    );
-    for level in &h.levels {
+        "## 2. edge-host (`target/release/edge-host`, wasmtime 48)\n\n### Start\n\nFrom spawning \
+         the process: *listening* is its `otp-edge listening` line (variables, database, \
+         compiling or loading the component); *first response* adds the first `GET /api/time` \
+         (the first instantiation). Median (min–max).\n"
+    )?;
+    let kinds = [
+        "cold: empty wasmtime compilation cache (component compiled)",
+        "warm: compilation cache filled by a cold start",
+    ];
+    let rows = kinds.iter().zip(&h.starts).map(|(name, starts)| {
+        let column = |i: usize| {
+            let s = Summary::of(starts.iter().map(|s| s[i].as_nanos() as f64));
+            s.map_or("—".into(), |s| bold(s.time(), i < 2))
+        };
+        let columns = (0..4).map(column).collect::<Vec<_>>().join(" | ");
+        format!("{name} | {} | {columns}", starts.len())
+    });
+    let head = "<start|runs|listening|first response|first request alone|second request";
+    table(md, head, rows)?;
+    writeln!(
+        md,
+        "### Warm requests\n\n{} (`GET`), the hyper/tokio client of xtask/src/bench/loadgen.rs \
+         (the OTP step) on 127.0.0.1, {RUNS} runs of {RUN_SECONDS} s per level (the OTP step: \
+         each run on a fresh data directory with its own prepared sign-ins, each sent once). \
+         Median over the runs (min–max). *CPU/request* is edge-host's CPU time (all threads) \
+         per response.\n",
+        crate::bench::loadgen::oha_version()
+    )?;
+    levels_tables(md, h)?;
+    let [least, most] = SIGN_INS;
+    writeln!(
+        md,
+        "Sign-ins prepared per OTP run: {} ({HEADROOM} × the best `GET /api/time` rate × \
+         {RUN_SECONDS} s; at least {least}, at most {most}), written straight into edge-host's \
+         SQLite file with otp-core's record types: an account with active OTP (last accepted \
+         step = current − 2), its e-mail index and one challenge each; the code sent is the \
+         current step's.\n",
+        h.sign_ins
+    )
+}
+
+/// One row per load level (rate, latency, CPU and answers), then flushes per OTP step
+/// (group commit) and edge-host's peak memory per OTP level.
+fn levels_tables(md: &mut String, h: &HostResults) -> Written {
+    let rows = h.levels.iter().map(|level| {
         let runs = &level.runs;
-        let sum = |f: &dyn Fn(&load::LevelRun) -> f64| {
-            Summary::of(&runs.iter().map(f).collect::<Vec<_>>())
-        };
-        let rps = sum(&|r| r.load.rps()).map_or("—".into(), |s| stats::number_range(&s));
-        let p50 = sum(&|r| r.load.p50_us * 1e3).map_or("—".into(), |s| stats::duration_range(&s));
-        let p99 = sum(&|r| r.load.p99_us * 1e3).map_or("—".into(), |s| stats::duration_range(&s));
-        let cpu_part = |part: fn(&CpuTime) -> Duration| {
-            sum(&|r| {
-                r.cpu_per_request
-                    .as_ref()
-                    .map_or(f64::NAN, |c| part(c).as_nanos() as f64)
-            })
-            .map(|s| s.median)
-        };
-        let cpu = match (
-            cpu_part(|c| c.total()),
-            cpu_part(|c| c.user),
-            cpu_part(|c| c.system),
-        ) {
-            (Some(total), Some(user), Some(system)) => format!(
-                "{} ({} + {})",
-                stats::duration(total),
-                stats::duration(user),
-                stats::duration(system)
-            ),
+        let over = |f: &dyn Fn(&Run) -> Option<f64>| level.over_runs(f);
+        let rps = over(&|r| Some(r.rps())).map_or("—".into(), |s| s.count());
+        let p50 = over(&|r| Some(r.p50_ns)).map_or("—".into(), |s| s.time());
+        let p99 = over(&|r| Some(r.p99_ns)).map_or("—".into(), |s| s.time());
+        let cpu = |i: usize| over(&|r| r.cpu_ns.map(|c| [c[0], c[1], c[0] + c[1]][i]));
+        let cpu = match [2, 0, 1].map(|i| cpu(i).map(|s| duration(s.median))) {
+            [Some(total), Some(user), Some(kernel)] => format!("{total} ({user} + {kernel})"),
             _ => "—".into(),
         };
-        let total: u64 = runs.iter().map(|r| r.load.requests).sum();
-        let bad: u64 = runs.iter().map(|r| r.load.non200).sum();
-        let errors: u64 = runs.iter().map(|r| r.load.socket_errors).sum();
-        let exhausted = runs.iter().any(|r| r.load.exhausted_connections > 0);
+        let total: u64 = runs.iter().map(|r| r.requests).sum();
+        let bad: u64 = runs.iter().map(|r| r.non200).sum();
+        let errors: u64 = runs.iter().map(|r| r.socket_errors).sum();
         let share = if total == 0 {
             0.0
         } else {
@@ -581,82 +355,139 @@ fn levels_table(md: &mut String, h: &HostResults) {
             ok.push_str(" **below 99 %**");
         }
         if errors > 0 {
-            let _ = write!(ok, ", {errors} socket errors/timeouts");
+            ok.push_str(&format!(", {errors} socket errors/timeouts"));
         }
-        if exhausted {
+        if runs.iter().any(|r| r.exhausted > 0) {
             ok.push_str(", **ran out of prepared sign-ins**");
         }
-        let _ = writeln!(
-            md,
-            "| {} | {} | **{rps}** | **{p50}** | {p99} | {cpu} | {ok} |",
-            level.endpoint.label(),
-            level.connections
-        );
-    }
+        let endpoint = match level.endpoint {
+            Endpoint::Time => "`GET /api/time`",
+            Endpoint::OtpStep => "`POST /api/session/otp` (valid code)",
+        };
+        let n = level.connections;
+        format!("{endpoint} | {n} | **{rps}** | **{p50}** | {p99} | {cpu} | {ok}")
+    });
+    let head = "<endpoint|connections|requests/s|p50|p99|CPU/request (user + kernel)|answered 200";
+    table(md, head, rows)?;
+    let otp = h.levels.iter().filter(|l| l.endpoint == Endpoint::OtpStep);
+    let rows = otp.map(|level| {
+        let [writes, flushes] = [0, 1].map(|i| {
+            let per_step = |r: &Run| {
+                let (w, f) = r.writes_and_flushes?;
+                Some([w, f][i] as f64 / r.requests.max(1) as f64)
+            };
+            level
+                .over_runs(per_step)
+                .map_or("—".into(), |s| format!("{:.2}", s.median))
+        });
+        let rss = level.over_runs(|r| r.peak_rss_kib.map(|k| k as f64 / 1024.0));
+        let rss = rss.map_or("—".into(), |s| format!("{:.1} MiB", s.median));
+        format!("{} | {writes} | {flushes} | {rss}", level.connections)
+    });
+    let head = "`POST /api/session/otp`, connections|key-value writes per step|flushes per step";
+    table(md, &format!("{head}|edge-host peak RSS"), rows)
 }
 
-/// Flushes per OTP step (group commit) and edge-host's peak memory, per level.
-fn flushes_and_memory(md: &mut String, host: &HostResults) {
-    let _ = writeln!(
-        md,
-        "\n| `POST /api/session/otp`, connections | key-value writes per step | flushes per step | edge-host peak RSS |\n\
-         | ---: | ---: | ---: | ---: |"
-    );
-    for level in host
-        .levels
-        .iter()
-        .filter(|l| l.endpoint == Endpoint::OtpStep)
-    {
-        let per_step = |pick: fn((u64, u64)) -> u64| {
-            let values: Vec<f64> = level
-                .runs
-                .iter()
-                .filter_map(|r| {
-                    r.writes_and_flushes
-                        .map(|c| pick(c) as f64 / r.load.requests.max(1) as f64)
-                })
-                .collect();
-            Summary::of(&values).map_or("—".into(), |s| format!("{:.2}", s.median))
-        };
-        let rss: Vec<f64> = level
-            .runs
-            .iter()
-            .filter_map(|r| r.peak_rss_kib.map(|k| k as f64))
-            .collect();
-        let rss =
-            Summary::of(&rss).map_or("—".into(), |s| format!("{:.1} MiB", s.median / 1024.0));
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} | {rss} |",
-            level.connections,
-            per_step(|(writes, _)| writes),
-            per_step(|(_, flushes)| flushes)
-        );
+/// One line a figure is held to: `figure | measured | line` (a table row without its
+/// last cell), and whether the figure is within the line.
+pub type Line = (String, bool);
+
+/// `value` (ns) held to at most twice `base` (ns).
+fn at_most_twice(figure: &str, value: f64, base: f64) -> Line {
+    let (ratio, v, b) = (value / base, duration(value), duration(base));
+    (
+        format!("{figure} | {ratio:.2}× ({v} ÷ {b}) | ≤ 2×"),
+        value <= 2.0 * base,
+    )
+}
+
+/// edge-host's lines (issue #13): the OTP step's p50 at 1 connection against
+/// `GET /api/time`'s and one flush (`fsync_ns`, measured), its rate at [`BUSY`]
+/// connections, its CPU per step, and every answer 200.
+pub fn host_lines(host: &HostResults, fsync_ns: Option<f64>) -> Vec<Line> {
+    use Endpoint::{OtpStep, Time};
+    let levels = &host.levels;
+    let p50 = |e| median(levels, e, 1, |r| Some(r.p50_ns));
+    let rate = |e| median(levels, e, BUSY, |r| Some(r.rps()));
+    let cpu = |e| median(levels, e, 1, |r| r.cpu_ns.map(|[u, k]| u + k));
+    let mut lines = Vec::new();
+    if let (Some(step), Some(time), Some(flush)) = (p50(OtpStep), p50(Time), fsync_ns) {
+        let line = 2.0 * time + flush;
+        let [s, l, t, f] = [step, line, time, flush].map(duration);
+        let row = format!("OTP step p50, 1 connection | {s} | ≤ {l} (2 × {t} + one flush {f})");
+        lines.push((row, step <= line));
     }
+    if let (Some(step), Some(time)) = (rate(OtpStep), rate(Time)) {
+        let ([s, t], busy) = ([step, time].map(significant), connections(BUSY));
+        let figure = format!("OTP steps/s ÷ `GET /api/time` requests/s, {busy}");
+        let row = format!(
+            "{figure} | {:.0} % ({s} ÷ {t}) | ≥ 50 %",
+            100.0 * step / time
+        );
+        lines.push((row, step >= 0.5 * time));
+    }
+    if let (Some(step), Some(time)) = (cpu(OtpStep), cpu(Time)) {
+        let figure = "edge-host CPU per OTP step ÷ per `GET /api/time`, 1 connection";
+        lines.push(at_most_twice(figure, step, time));
+    }
+    let runs = levels.iter().flat_map(|l| &l.runs);
+    let total: u64 = runs.clone().map(|r| r.requests).sum();
+    let bad: u64 = runs.map(|r| r.non200 + r.socket_errors).sum();
+    let figure = "answers other than 200 (and socket errors), every load run";
+    lines.push((
+        format!("{figure} | {bad} of {total} | 0"),
+        bad == 0 && total > 0,
+    ));
+    lines
 }
 
 /// The lines, one row each.
-fn lines_table<'a>(md: &mut String, lines: impl Iterator<Item = &'a Line>) {
-    let _ = writeln!(
-        md,
-        "| figure | measured | line | met |\n| --- | ---: | ---: | :---: |"
-    );
-    for l in lines {
-        let met = if l.met { "yes" } else { "**no**" };
-        let _ = writeln!(md, "| {} | {} | {} | {met} |", l.figure, l.measured, l.line);
+fn lines_table(md: &mut String, lines: &[Line]) -> Written {
+    let rows = lines
+        .iter()
+        .map(|(row, met)| format!("{row} | {}", if *met { "yes" } else { "**no**" }));
+    table(md, "<figure|measured|line|^met", rows)
+}
+
+/// The CPU profile and the run without the disk.
+fn profile_notes(md: &mut String, profile: &Profile) -> Written {
+    let shares = |list: &[Share]| {
+        let all: Vec<String> = list
+            .iter()
+            .map(|(p, _, name)| format!("{name} {p:.1} %"))
+            .collect();
+        all.join(", ")
+    };
+    if let Some(cpu) = &profile.cpu {
+        let (objects, symbols) = (shares(&cpu.objects), shares(&cpu.symbols));
+        writeln!(
+            md,
+            "- **CPU profile** (`perf record` of edge-host, {} samples over {} OTP steps on 1 \
+             connection, p50 {} while sampled) by object: {objects}. Hottest symbols: {symbols}.",
+            cpu.samples,
+            cpu.run.requests,
+            duration(cpu.run.p50_ns),
+        )?;
     }
-    let _ = writeln!(md);
+    if let Some(run) = &profile.on_tmpfs {
+        let [p50, p99] = [run.p50_ns, run.p99_ns].map(duration);
+        writeln!(
+            md,
+            "- **Without the disk:** the same load with the data directory in /dev/shm (tmpfs, \
+             where `fsync` returns at once): p50 {p50} (p99 {p99}), {} steps/s at 1 connection.",
+            significant(run.rps())
+        )?;
+    }
+    Ok(())
 }
 
 /// edge-host's load levels, flushes, lines and profile, alone (`bench --edge-host-only`).
 pub fn host_summary(host: &HostResults, fsync_ns: Option<f64>) -> String {
     let mut md = String::new();
-    levels_table(&mut md, host);
-    flushes_and_memory(&mut md, host);
-    let _ = writeln!(md);
-    lines_table(&mut md, host_lines(host, fsync_ns).iter());
+    let _ = levels_tables(&mut md, host);
+    let _ = lines_table(&mut md, &host_lines(host, fsync_ns));
     if let Some(profile) = &host.profile {
-        profile_notes(&mut md, profile);
+        let _ = profile_notes(&mut md, profile);
     }
     md
 }
