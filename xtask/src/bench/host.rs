@@ -15,8 +15,14 @@ use crate::workspace::Workspace;
 
 /// Starts edge-host on `data` (its stderr, the access log, to `<data>/edge-host.log`)
 /// with wasmtime's compilation cache under `cache` (`XDG_CACHE_HOME`: a fresh directory
-/// gives a cold start) and waits until it listens.
-pub fn start(ws: &Workspace, data: &Path, cache: &Path, seal_keys: &str) -> Result<EdgeHost> {
+/// gives a cold start) and `env` added to its environment, and waits until it listens.
+pub fn start(
+    ws: &Workspace,
+    data: &Path,
+    cache: &Path,
+    seal_keys: &str,
+    env: &[(&str, &str)],
+) -> Result<EdgeHost> {
     for dir in [data, cache] {
         fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
     }
@@ -26,6 +32,9 @@ pub fn start(ws: &Workspace, data: &Path, cache: &Path, seal_keys: &str) -> Resu
             .var("issuer", "otp-edge-bench")
             .env("XDG_CACHE_HOME", cache)
             .log_to(&data.join("edge-host.log"));
+        for (name, value) in env {
+            launch = launch.env(name, value);
+        }
         launch.bin = ws.edge_host_bin();
         launch.component = ws.component_wasm();
         launch.web = ws.web_dir();

@@ -136,9 +136,9 @@ impl Scratch<'_> {
         Ok(dir)
     }
 
-    /// edge-host on `data` with the compilation cache in `cache`.
-    fn start(&self, data: &Path, cache: &Path) -> Result<EdgeHost> {
-        host::start(self.ws, data, cache, &self.seal_keys)
+    /// edge-host on `data` with the compilation cache in `cache` and `env`.
+    fn start(&self, data: &Path, cache: &Path, env: &[(&str, &str)]) -> Result<EdgeHost> {
+        host::start(self.ws, data, cache, &self.seal_keys, env)
     }
 }
 
@@ -194,7 +194,7 @@ pub fn run(ws: &Workspace, scratch: &Path, fsync_ns: Option<f64>) -> Result<Host
             results.starts[kind].push(one_start(&s, &cache)?);
         }
     }
-    let host = s.start(&s.data_dir("time")?, &cache)?;
+    let host = s.start(&s.data_dir("time")?, &cache, &[])?;
     announce("oha: 1 s warm-up of GET /api/time (not recorded)");
     loadgen::run(&host.base, 8, 1, TIME)?;
     let time = |n, _| measured(&host, n, TIME);
@@ -213,7 +213,7 @@ pub fn run(ws: &Workspace, scratch: &Path, fsync_ns: Option<f64>) -> Result<Host
     let lines = crate::bench::report::host_lines(&results, fsync_ns);
     if lines.iter().any(|(_, met)| !met) {
         let (dir, data) = (s.dir.join("profile"), s.data_dir("profile")?);
-        let start = |data: &Path| s.start(data, &cache);
+        let start = |data: &Path| s.start(data, &cache, &[profile::PERF_MAP]);
         results.profile = Some(profile::otp_step(&dir, &data, &s.seal_keys, start)?);
     }
     remove_dir(&s.dir.join("data"))?;
@@ -222,7 +222,7 @@ pub fn run(ws: &Workspace, scratch: &Path, fsync_ns: Option<f64>) -> Result<Host
 
 /// One start: time to listening, then two `GET /api/time`, then stop.
 fn one_start(s: &Scratch, cache: &Path) -> Result<[Duration; 4]> {
-    let host = s.start(&s.data_dir("start")?, cache)?;
+    let host = s.start(&s.data_dir("start")?, cache, &[])?;
     let base = host.base.clone();
     let get = || {
         let started = std::time::Instant::now();
@@ -249,7 +249,7 @@ fn otp_step_run(s: &Scratch, cache: &Path, n: u32, tag: &str, sign_ins: usize) -
     let data = s.data_dir("otp")?;
     let now_ms = ::tests::unix_now() * 1000;
     let bodies = state::prepare_sign_ins(&data, &s.seal_keys, sign_ins, tag, now_ms)?;
-    let host = s.start(&data, cache)?;
+    let host = s.start(&data, cache, &[])?;
     let result = measured(&host, n, Script::OtpStep(bodies));
     if let Ok(r) = &result
         && r.non200 > 0

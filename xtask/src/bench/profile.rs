@@ -4,7 +4,8 @@
 //!
 //! - where the CPU goes — `perf record` of edge-host, by shared object: the kernel,
 //!   edge-host itself (wasmtime, SQLite, tokio), the component's compiled code (perf's
-//!   `[JIT]`), libc — and the hottest symbols;
+//!   `[JIT]`, its functions named through edge-host's perf map), libc — and the hottest
+//!   symbols;
 //! - what the disk costs — the same load with the data directory in `/dev/shm` (tmpfs,
 //!   where `fsync` returns at once), untraced.
 //!
@@ -30,6 +31,9 @@ const SECONDS: u64 = 3;
 const SIGN_INS: usize = 3_000;
 /// Hottest symbols reported.
 const TOP_SYMBOLS: usize = 8;
+/// The environment that makes edge-host name the component's compiled functions for
+/// perf (`/tmp/perf-<pid>.map`, edge-host's `engine::PERF_MAP_VARIABLE`).
+pub const PERF_MAP: (&str, &str) = ("EDGE_HOST_PERF_MAP", "1");
 /// Where the tmpfs pass keeps its data directory.
 const TMPFS: &str = "/dev/shm";
 
@@ -77,7 +81,7 @@ pub fn otp_step(
         announce(format!("profile: perf record of edge-host during {steps}"));
         let data = scratch.join("perf.data");
         let _ = fs::remove_file(&data);
-        let run = load(
+        let (run, pid) = load(
             data_dir,
             Some(&|pid| {
                 let mut perf = Command::new("perf");
@@ -87,6 +91,7 @@ pub fn otp_step(
             }),
         )?;
         profile.cpu = read_perf(&data, run);
+        let _ = fs::remove_file(format!("/tmp/perf-{pid}.map"));
         if profile.cpu.is_none() {
             announce("perf recorded nothing (not allowed to profile?)");
         }
@@ -100,7 +105,9 @@ pub fn otp_step(
         let data = Path::new(TMPFS).join(format!("otp-edge-bench-{}", std::process::id()));
         let run = load(&data, None);
         let _ = fs::remove_dir_all(&data);
-        profile.on_tmpfs = Some(run?);
+        let (run, pid) = run?;
+        let _ = fs::remove_file(format!("/tmp/perf-{pid}.map"));
+        profile.on_tmpfs = Some(run);
     }
     Ok(profile)
 }
@@ -108,12 +115,13 @@ pub fn otp_step(
 /// Prepares sign-ins in `data` (emptied first), starts edge-host on it, attaches
 /// `tracer` (given its pid) to it, sends OTP steps on one connection for [`SECONDS`],
 /// then stops the tracer with SIGINT (perf writes its results then) and edge-host.
+/// Returns the load and edge-host's pid.
 fn traced_load(
     data: &Path,
     seal_keys: &str,
     start: &dyn Fn(&Path) -> Result<EdgeHost>,
     tracer: Option<&dyn Fn(u32) -> Command>,
-) -> Result<Run> {
+) -> Result<(Run, u32)> {
     let _ = fs::remove_dir_all(data);
     let now_ms = ::tests::unix_now() * 1000;
     let bodies = state::prepare_sign_ins(data, seal_keys, SIGN_INS, "profile", now_ms)?;
@@ -134,8 +142,9 @@ fn traced_load(
             .status();
         let _ = tracer.wait();
     }
+    let pid = edge_host.pid();
     host::stop(edge_host)?;
-    run
+    Ok((run?, pid))
 }
 
 /// What a perf.data file holds of `run`: samples, shares by object, hottest symbols.
@@ -168,8 +177,10 @@ fn parse_shares(report: &str) -> Vec<Share> {
             .replace("[.] ", "")
             .replace("[k] ", "")
             .replace("[kernel.kallsyms]", "kernel");
-        let name = match name.strip_prefix("[JIT]") {
-            Some(_) => "the component's compiled code ([JIT])".to_owned(),
+        // `[JIT] tid N` alone (by object), or followed by a function of the component.
+        let name = match name.strip_prefix("[JIT] tid ").map(|r| r.split_once(' ')) {
+            Some(Some((_, function))) => format!("component {function}"),
+            Some(None) => "the component's compiled code ([JIT])".to_owned(),
             None => name,
         };
         Some((percent.trim().parse().ok()?, samples.parse().ok()?, name))
@@ -190,14 +201,16 @@ mod tests {
         let text = "# Samples: 1K of event 'cpu-clock:pppH'\n#\n\
             \x20   59.95%           599  [kernel.kallsyms]  [k] finish_task_switch.isra.0\n\
             \x20    7.70%            77  [JIT] tid 16283  \n\
-            \x20    0.95%             9  edge-host          [.] pcache1Fetch\n\n";
+            \x20    0.95%             9  edge-host          [.] pcache1Fetch\n\
+            \x20    0.50%             5  [JIT] tid 16283    [.] dlmalloc\n\n";
         let shares = parse_shares(text);
-        assert_eq!(shares.len(), 3);
+        assert_eq!(shares.len(), 4);
         assert_eq!(
             shares[0],
             (59.95, 599, "kernel finish_task_switch.isra.0".into())
         );
         assert_eq!(shares[1].2, "the component's compiled code ([JIT])");
         assert_eq!(shares[2].2, "edge-host pcache1Fetch");
+        assert_eq!(shares[3].2, "component dlmalloc");
     }
 }
