@@ -62,6 +62,29 @@ fn writes_and_flushes(log: &str) -> Option<(u64, u64)> {
     Some((words.next()?.parse().ok()?, words.nth(2)?.parse().ok()?))
 }
 
+/// One `GET path` to `base` (`http://127.0.0.1:PORT`) on a new connection, with
+/// `Connection: close`: the status (0 when there was no HTTP answer) and the time from
+/// connecting to the end of the answer. A plain socket, so the time is edge-host's and
+/// the loopback's, not an HTTP client's setup.
+pub fn timed_get(base: &str, path: &str) -> (u16, Duration) {
+    use std::io::{Read, Write};
+    let started = std::time::Instant::now();
+    let addr = base.trim_start_matches("http://");
+    let answer = std::net::TcpStream::connect(addr).and_then(|mut stream| {
+        let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes())?;
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer)?;
+        Ok(answer)
+    });
+    let elapsed = started.elapsed();
+    let status = answer.ok().and_then(|a| {
+        let head = String::from_utf8_lossy(a.get(..12)?).into_owned();
+        head.strip_prefix("HTTP/1.1 ")?.get(..3)?.parse().ok()
+    });
+    (status.unwrap_or(0), elapsed)
+}
+
 /// A process's peak resident memory so far (`VmHWM` of /proc/PID/status), KiB.
 pub fn peak_rss_kib(pid: u32) -> Option<u64> {
     let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -104,6 +127,29 @@ mod tests {
                    edge-host: stopped";
         assert_eq!(writes_and_flushes(log), Some((6349, 2112)));
         assert_eq!(writes_and_flushes("edge-host: stopped"), None);
+    }
+
+    #[test]
+    fn a_timed_get_reads_the_status_of_the_answer() {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            let mut request = [0u8; 256];
+            let n = conn.read(&mut request).unwrap();
+            conn.write_all(b"HTTP/1.1 204 No Content\r\n\r\n").unwrap();
+            String::from_utf8_lossy(&request[..n]).into_owned()
+        });
+        assert_eq!(timed_get(&base, "/api/time").0, 204);
+        assert!(
+            server
+                .join()
+                .unwrap()
+                .starts_with("GET /api/time HTTP/1.1\r\n")
+        );
+        // Nothing listens there any more.
+        assert_eq!(timed_get(&base, "/api/time").0, 0);
     }
 
     #[test]

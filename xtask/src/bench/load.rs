@@ -223,12 +223,7 @@ pub fn run(ws: &Workspace, scratch: &Path, fsync_ns: Option<f64>) -> Result<Host
 /// One start: time to listening, then two `GET /api/time`, then stop.
 fn one_start(s: &Scratch, cache: &Path) -> Result<[Duration; 4]> {
     let host = s.start(&s.data_dir("start")?, cache, &[])?;
-    let base = host.base.clone();
-    let get = || {
-        let started = std::time::Instant::now();
-        let status = std::panic::catch_unwind(|| ::tests::fetch(&base, "GET", "/api/time").status);
-        (status.unwrap_or(0), started.elapsed())
-    };
+    let get = || host::timed_get(&host.base, "/api/time");
     let (first_status, first_request) = get();
     let first_response = host.spawned.elapsed();
     let (second_status, second_request) = get();
