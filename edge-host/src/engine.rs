@@ -40,21 +40,9 @@ const CORE_INSTANCES_PER_COMPONENT: u32 = 200;
 /// which costs more than it saves (edge-host's `GET /api/time`: 330 µs of CPU against
 /// 160 µs with nothing kept, `cargo xtask bench --edge-host-only`, 2026-12-02), so then
 /// nothing is kept.
-fn memory_keep_resident() -> usize {
-    if PoolingAllocationConfig::is_pagemap_scan_available() {
-        4 << 20
-    } else {
-        0
-    }
-}
+const MEMORY_KEEP_RESIDENT: usize = 4 << 20;
 /// The same for tables (edge-api's two tables take a few KiB).
-fn table_keep_resident() -> usize {
-    if PoolingAllocationConfig::is_pagemap_scan_available() {
-        1 << 20
-    } else {
-        0
-    }
-}
+const TABLE_KEEP_RESIDENT: usize = 1 << 20;
 
 /// Address bits the pool needs (1,000 memories of 4 GiB reservation and their guards,
 /// about 6 TiB): as Spin probes, some aarch64 and riscv64 kernels offer only 39.
@@ -106,9 +94,11 @@ fn pool() -> PoolingAllocationConfig {
         .max_tables_per_module(2)
         .max_memories_per_module(2)
         .max_memory_size(crate::host::MAX_MEMORY_BYTES)
-        .linear_memory_keep_resident(memory_keep_resident())
-        .table_keep_resident(table_keep_resident())
         .pagemap_scan(Enabled::Auto);
+    if PoolingAllocationConfig::is_pagemap_scan_available() {
+        pool.linear_memory_keep_resident(MEMORY_KEEP_RESIDENT)
+            .table_keep_resident(TABLE_KEEP_RESIDENT);
+    }
     pool
 }
 
