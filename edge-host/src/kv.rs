@@ -6,17 +6,18 @@
 //!   through its manifest; edge-host has no manifest and allows all of them).
 //! * `journal_mode=WAL` and `synchronous=FULL`: a write the guest saw succeed is on disk
 //!   and survives the process being killed right after.
-//! * Two connections: reads on one (behind a mutex; WAL lets it read the last commit
-//!   while a write is under way), every write on the other, in group commits
+//! * Two connections: every write on one, in group commits
 //!   ([`crate::kv_writer`]): a write that finds the store idle commits at once on its
 //!   own thread; the writes that arrive while a flush runs share the next transaction
 //!   and its one fsync, committed by the writer thread; each is answered once it is
-//!   durable. Compare-and-swap and increment read and write inside that transaction,
+//!   durable. A read runs on the write connection when no commit holds it (its page
+//!   cache survives its own commits), else on the other one (behind a mutex; WAL lets
+//!   it read the last commit while a write is under way). Compare-and-swap and increment read and write inside that transaction,
 //!   so they are atomic across concurrent requests and against any other writer of
 //!   the file.
 //! * Counters (`increment`) are stored as 8-byte little-endian `i64`, as Spin does.
 
-use crate::kv_writer::{Done, Write, Writer};
+use crate::kv_writer::{Done, Mark, Write, Writer};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -121,6 +122,20 @@ impl KvStore {
         self.writer.writes()
     }
 
+    /// A mark to take just before a read ([`KvStore::unchanged_since`]); `None` while a
+    /// commit is under way.
+    pub fn mark(&self) -> Option<Mark> {
+        self.writer.mark()
+    }
+
+    /// Whether edge-host has committed no write since `mark` was taken, so that what a
+    /// read made after taking it found is still what is stored — unless another process
+    /// writes the same file meanwhile, which edge-host's own reads cannot tell either
+    /// until their next transaction.
+    pub fn unchanged_since(&self, mark: Mark) -> bool {
+        self.writer.unchanged_since(mark)
+    }
+
     fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite inconsistent (an open
         // transaction is rolled back when dropped), so a poisoned lock is still usable.
@@ -129,9 +144,17 @@ impl KvStore {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Runs `read` on the write connection when it is idle, else on the read one.
+    fn read<R>(&self, read: impl Fn(&Connection) -> rusqlite::Result<R>) -> Result<R, KvError> {
+        match self.writer.read_if_idle(&read) {
+            Some(result) => Ok(result?),
+            None => Ok(read(&self.conn())?),
+        }
+    }
+
     /// The value of `key` in `store`, if any.
     pub fn get(&self, store: &str, key: &str) -> Result<Option<Vec<u8>>, KvError> {
-        Ok(read_value(&self.conn(), store, key)?)
+        self.read(|conn| read_value(conn, store, key))
     }
 
     /// Sets `key` in `store` to `value`.
@@ -150,10 +173,10 @@ impl KvStore {
 
     /// Whether `key` exists in `store`.
     pub fn exists(&self, store: &str, key: &str) -> Result<bool, KvError> {
-        Ok(self
-            .conn()
-            .prepare_cached("SELECT 1 FROM spin_key_value WHERE store = ?1 AND key = ?2")?
-            .exists(params![store, key])?)
+        self.read(|conn| {
+            conn.prepare_cached("SELECT 1 FROM spin_key_value WHERE store = ?1 AND key = ?2")?
+                .exists(params![store, key])
+        })
     }
 
     /// All keys of `store`, sorted (the tests' view of a store).
@@ -210,11 +233,11 @@ impl KvStore {
 
     /// The values of several keys, in the order asked.
     pub fn get_many(&self, store: &str, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, KvError> {
-        let conn = self.conn();
-        Ok(keys
-            .iter()
-            .map(|key| read_value(&conn, store, key))
-            .collect::<Result<_, _>>()?)
+        self.read(|conn| {
+            keys.iter()
+                .map(|key| read_value(conn, store, key))
+                .collect()
+        })
     }
 
     /// Sets several keys in one transaction.
@@ -375,6 +398,22 @@ mod tests {
         kv.delete("default", "a").unwrap();
         assert!(!kv.exists("default", "a").unwrap());
         assert!(kv.exists("other", "a").unwrap());
+    }
+
+    #[test]
+    fn a_mark_holds_until_the_next_commit() {
+        let kv = KvStore::open_in_memory().unwrap();
+        let mark = kv.mark().expect("no commit under way");
+        assert!(kv.unchanged_since(mark));
+        assert_eq!(kv.get("s", "k").unwrap(), None);
+        assert!(kv.unchanged_since(mark), "a read moves nothing");
+        kv.set("s", "k", b"v").unwrap();
+        assert!(!kv.unchanged_since(mark));
+        let after = kv.mark().expect("the commit has ended");
+        // A swap that finds another value writes nothing, but it ran a transaction.
+        let outcome = kv.compare_and_swap("s", "k", Some(b"x"), b"y").unwrap();
+        assert!(matches!(outcome, CasOutcome::Conflict { .. }));
+        assert!(!kv.unchanged_since(after));
     }
 
     #[test]

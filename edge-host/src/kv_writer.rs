@@ -63,6 +63,11 @@ pub enum Done {
 
 type Reply = oneshot::Sender<Result<Done, KvError>>;
 
+/// A point between two commits of this writer ([`Writer::mark`]). Only this writer's
+/// commits move it: another process writing the same file does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mark(u64);
+
 /// The write connection, the queue and the writer thread.
 pub struct Writer {
     shared: Arc<Shared>,
@@ -78,6 +83,8 @@ struct Shared {
     work: Condvar,
     writes: AtomicU64,
     commits: AtomicU64,
+    /// Odd while a commit is under way, bumped before and after each ([`Mark`]).
+    generation: AtomicU64,
 }
 
 /// Writes waiting, and who commits now.
@@ -109,6 +116,7 @@ impl Writer {
             work: Condvar::new(),
             writes: AtomicU64::new(0),
             commits: AtomicU64::new(0),
+            generation: AtomicU64::new(0),
         });
         let for_thread = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
@@ -129,6 +137,30 @@ impl Writer {
     /// Transactions committed so far (each one flush of the log).
     pub fn commits(&self) -> u64 {
         self.shared.commits.load(Ordering::Relaxed)
+    }
+
+    /// A mark to take just before a read, or `None` while a commit is under way.
+    pub fn mark(&self) -> Option<Mark> {
+        let generation = self.shared.generation.load(Ordering::SeqCst);
+        generation.is_multiple_of(2).then_some(Mark(generation))
+    }
+
+    /// Whether no commit has begun since `mark` was taken: then a read made after
+    /// taking it still finds what is stored.
+    pub fn unchanged_since(&self, mark: Mark) -> bool {
+        self.shared.generation.load(Ordering::SeqCst) == mark.0
+    }
+
+    /// Runs `read` on the write connection if no commit holds it, else answers `None`.
+    /// Its page cache is always current — its own commits never invalidate it — where
+    /// the read connection's is dropped after every commit and read again from disk.
+    pub fn read_if_idle<R>(&self, read: impl FnOnce(&Connection) -> R) -> Option<R> {
+        let conn = match self.shared.conn.try_lock() {
+            Ok(conn) => conn,
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return None,
+        };
+        conn.as_ref().map(read)
     }
 
     /// Applies `write` now when no commit is under way (blocking this thread for its
@@ -225,7 +257,10 @@ impl Shared {
     fn commit(&self, group: Vec<(Write, Reply)>) {
         self.writes.fetch_add(group.len() as u64, Ordering::Relaxed);
         self.commits.fetch_add(1, Ordering::Relaxed);
-        match self.lock_conn().as_ref() {
+        let conn = self.lock_conn();
+        // Odd from before the transaction begins until it has ended and been answered.
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        match conn.as_ref() {
             Some(conn) => commit_group(conn, group),
             None => {
                 for (_, reply) in group {
@@ -233,6 +268,7 @@ impl Shared {
                 }
             }
         }
+        self.generation.fetch_add(1, Ordering::SeqCst);
     }
 }
 

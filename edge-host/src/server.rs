@@ -192,10 +192,11 @@ impl Drop for RequestLog {
         let status = self.status.unwrap_or_else(|| {
             StatusCode::from_u16(CLIENT_CLOSED).unwrap_or(StatusCode::BAD_REQUEST)
         });
-        eprintln!(
-            "{}",
-            access_log::line(&self.method, &self.path, status, self.started.elapsed())
-        );
+        let mut line = access_log::line(&self.method, &self.path, status, self.started.elapsed());
+        line.push('\n');
+        // One write per line (`eprintln!` writes the line and its newline apart), so
+        // lines of concurrent requests never interleave; a failed write drops the line.
+        let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), line.as_bytes());
     }
 }
 

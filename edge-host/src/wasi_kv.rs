@@ -3,7 +3,9 @@
 //!
 //! Compare-and-swap: `cas.new` reads and remembers the value stored at that moment
 //! (absent counts as a value); `cas.current` reads it again, returns it and remembers
-//! that instead; `swap` writes only if the stored value still equals the remembered one,
+//! that instead — or, when edge-host has committed nothing since that read (what the
+//! guest does: `current` right after `new`), returns the remembered value, which is
+//! still what is stored; `swap` writes only if the stored value still equals the remembered one,
 //! checked and written in one SQLite transaction. Otherwise nothing is written and
 //! `cas-failed` hands back a fresh `cas` holding the value now stored, ready for a retry.
 
@@ -12,7 +14,7 @@ use crate::bindings::wasi::keyvalue::batch;
 use crate::bindings::wasi::keyvalue::store::{self, Error, KeyResponse};
 use crate::host::HostState;
 use crate::kv::{CasOutcome, KEY_PAGE_SIZE, KvError};
-use crate::kv_writer::{Done, Write};
+use crate::kv_writer::{Done, Mark, Write};
 use wasmtime::component::Resource;
 
 /// The only store label a component may open.
@@ -28,6 +30,8 @@ pub struct Cas {
     label: String,
     key: String,
     expected: Option<Vec<u8>>,
+    /// Taken just before `expected` was read (`None`: a commit was under way).
+    read_at: Option<Mark>,
 }
 
 fn to_error(error: KvError) -> Error {
@@ -133,6 +137,7 @@ impl atomics::HostCas for HostState {
         key: String,
     ) -> wasmtime::Result<Result<Resource<Cas>, Error>> {
         let label = self.bucket_label(&bucket)?;
+        let read_at = self.shared.kv.mark();
         let (label, key, expected) = match self
             .kv(move |kv| kv.get(&label, &key).map(|value| (label, key, value)))
             .await
@@ -144,6 +149,7 @@ impl atomics::HostCas for HostState {
             label,
             key,
             expected,
+            read_at,
         })?))
     }
 
@@ -152,12 +158,21 @@ impl atomics::HostCas for HostState {
         cas: Resource<Cas>,
     ) -> wasmtime::Result<Result<Option<Vec<u8>>, Error>> {
         let entry = self.table.get(&cas)?;
+        if entry
+            .read_at
+            .is_some_and(|mark| self.shared.kv.unchanged_since(mark))
+        {
+            return Ok(Ok(entry.expected.clone()));
+        }
         let (label, key) = (entry.label.clone(), entry.key.clone());
+        let read_at = self.shared.kv.mark();
         let value = match self.kv(move |kv| kv.get(&label, &key)).await {
             Ok(value) => value,
             Err(error) => return Ok(Err(to_error(error))),
         };
-        self.table.get_mut(&cas)?.expected.clone_from(&value);
+        let entry = self.table.get_mut(&cas)?;
+        entry.expected.clone_from(&value);
+        entry.read_at = read_at;
         Ok(Ok(value))
     }
 
@@ -193,6 +208,7 @@ impl atomics::Host for HostState {
             label,
             key,
             expected,
+            ..
         } = self.table.delete(cas)?;
         let outcome = self
             .kv_write(Write::CompareAndSwap {
@@ -205,10 +221,12 @@ impl atomics::Host for HostState {
         match outcome {
             Ok(Done::Swap(CasOutcome::Swapped)) => Ok(Ok(())),
             Ok(Done::Swap(CasOutcome::Conflict { current })) => {
+                // Read inside the swap's own transaction, before its commit ended.
                 let retry = self.table.push(Cas {
                     label,
                     key,
                     expected: current,
+                    read_at: None,
                 })?;
                 Ok(Err(CasError::CasFailed(retry)))
             }
