@@ -475,6 +475,18 @@ mod tests {
     }
 
     #[test]
+    fn reads_take_the_write_connection_only_while_no_commit_holds_it() {
+        let (_dir, writer) = fresh_writer("read-idle");
+        writer.write(set("a")).unwrap();
+        let read = |conn: &Connection| read_value(conn, "default", "a").unwrap();
+        assert_eq!(writer.read_if_idle(read), Some(Some(b"v".to_vec())));
+        let committing = writer.shared.lock_conn();
+        assert_eq!(writer.read_if_idle(read), None, "a commit holds it");
+        drop(committing);
+        assert!(writer.read_if_idle(read).is_some());
+    }
+
+    #[test]
     fn a_commit_that_panics_leaves_the_store_usable() {
         let (_dir, writer) = fresh_writer("unwind");
         writer.shared.lock_queue().committer = Committer::Caller;
