@@ -6,15 +6,15 @@
 //!   through its manifest; edge-host has no manifest and allows all of them).
 //! * `journal_mode=WAL` and `synchronous=FULL`: a write the guest saw succeed is on disk
 //!   and survives the process being killed right after.
-//! * Two connections: every write on one, in group commits
-//!   ([`crate::kv_writer`]): a write that finds the store idle commits at once on its
-//!   own thread; the writes that arrive while a flush runs share the next transaction
-//!   and its one fsync, committed by the writer thread; each is answered once it is
-//!   durable. A read runs on the write connection when no commit holds it (its page
-//!   cache survives its own commits), else on the other one (behind a mutex; WAL lets
-//!   it read the last commit while a write is under way). Compare-and-swap and increment read and write inside that transaction,
-//!   so they are atomic across concurrent requests and against any other writer of
-//!   the file.
+//! * Two connections: every write on one, in group commits ([`crate::kv_writer`]): a
+//!   write that finds the store idle commits at once on its own thread; the writes that
+//!   arrive while a flush runs share the next transaction and its one fsync, committed
+//!   by the writer thread; each is answered once it is durable. Compare-and-swap and
+//!   increment read and write inside that transaction, so they are atomic across
+//!   concurrent requests and against any other writer of the file. A read runs on the
+//!   write connection when no commit holds it (its page cache survives its own
+//!   commits), else on the other one (behind a mutex; WAL lets it read the last commit
+//!   while a write is under way).
 //! * Counters (`increment`) are stored as 8-byte little-endian `i64`, as Spin does.
 
 use crate::kv_writer::{Done, Mark, Write, Writer};

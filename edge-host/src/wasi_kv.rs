@@ -5,8 +5,8 @@
 //! (absent counts as a value); `cas.current` reads it again, returns it and remembers
 //! that instead — or, when edge-host has committed nothing since that read (what the
 //! guest does: `current` right after `new`), returns the remembered value, which is
-//! still what is stored; `swap` writes only if the stored value still equals the remembered one,
-//! checked and written in one SQLite transaction. Otherwise nothing is written and
+//! still what is stored; `swap` writes only if the stored value still equals the
+//! remembered one, checked and written in one SQLite transaction. Otherwise nothing is written and
 //! `cas-failed` hands back a fresh `cas` holding the value now stored, ready for a retry.
 
 use crate::bindings::wasi::keyvalue::atomics::{self, CasError};
