@@ -56,6 +56,10 @@ pub enum StoreError {
 ///   an `increment` claim (the e-mail index, [`crate::records::email_claim_key`]).
 /// - Byte equality meaning "unchanged" (ABA): every account record carries a revision
 ///   number that grows with each write.
+/// - Batch reads (`wasi:keyvalue/batch` `get-many`), so the flows read key by key:
+///   Spin's Redis store answers `get-many` with Redis `KEYS` (a listing by pattern,
+///   never the values; `crates/key-value-redis`, v3.0 to v4.x), and its SQLite store
+///   leaves absent keys out of the answer.
 /// - `increment` on a key that holds anything but a counter: Spin's SQLite store panics
 ///   in the host (and poisons its connection lock) when the stored value is not 8 bytes.
 ///   Counter keys (`count/…`) hold nothing else.
