@@ -38,14 +38,14 @@
 //! From the repository root (wasm-bindgen-cli must match the pinned `=0.2.130`):
 //!
 //! ```text
-//! cargo build -p wasm-client --target wasm32-unknown-unknown --profile wasm-release
+//! cargo build -p wasm-client --target wasm32-unknown-unknown --profile wasm-web
 //! wasm-opt -Oz --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
 //!   --enable-mutable-globals --enable-reference-types --enable-multivalue \
-//!   target/wasm32-unknown-unknown/wasm-release/wasm_client.wasm \
-//!   -o target/wasm32-unknown-unknown/wasm-release/wasm_client.opt.wasm
+//!   target/wasm32-unknown-unknown/wasm-web/wasm_client.wasm \
+//!   -o target/wasm32-unknown-unknown/wasm-web/wasm_client.opt.wasm
 //! wasm-bindgen --target web --out-dir web/pkg --out-name wasm_client \
 //!   --remove-name-section --remove-producers-section \
-//!   target/wasm32-unknown-unknown/wasm-release/wasm_client.opt.wasm
+//!   target/wasm32-unknown-unknown/wasm-web/wasm_client.opt.wasm
 //! ```
 //!
 //! `wasm-opt` runs **before** `wasm-bindgen` on purpose: Debian's binaryen 108 writes

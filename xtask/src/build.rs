@@ -16,7 +16,7 @@ use std::time::SystemTime;
 use crate::error::{Error, Result};
 use crate::process::{self, announce};
 use crate::sizes;
-use crate::workspace::{WASI_TARGET, WASM_PROFILE, WEB_TARGET, Workspace};
+use crate::workspace::{WASI_TARGET, WASM_PROFILE, WEB_PROFILE, WEB_TARGET, Workspace};
 
 /// The flags Debian's wasm-opt (binaryen 108) needs for modules from this Rust.
 pub(crate) const WASM_OPT_FEATURES: &[&str] = &[
@@ -93,13 +93,13 @@ fn build_api(ws: &Workspace) -> Result<()> {
 
 fn build_web(ws: &Workspace) -> Result<()> {
     announce(format!(
-        "building browser module wasm-client ({WEB_TARGET}, {WASM_PROFILE})"
+        "building browser module wasm-client ({WEB_TARGET}, {WEB_PROFILE})"
     ));
     process::run(
         "building wasm-client",
         process::cargo()
             .args(["build", "-p", "wasm-client", "--target", WEB_TARGET])
-            .args(["--profile", WASM_PROFILE])
+            .args(["--profile", WEB_PROFILE])
             .current_dir(&ws.root),
     )?;
     let input = ws.client_wasm();

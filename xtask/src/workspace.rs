@@ -10,8 +10,10 @@ use crate::error::{Error, Result};
 pub const WASI_TARGET: &str = "wasm32-wasip2";
 /// The target of the browser module.
 pub const WEB_TARGET: &str = "wasm32-unknown-unknown";
-/// The cargo profile of both .wasm artifacts (defined in the root Cargo.toml).
+/// The cargo profile of the edge-api component (defined in the root Cargo.toml).
 pub const WASM_PROFILE: &str = "wasm-release";
+/// The cargo profile of the browser module (defined in the root Cargo.toml).
+pub const WEB_PROFILE: &str = "wasm-web";
 
 /// Paths of the workspace and its artifacts, all absolute.
 #[derive(Debug, Clone)]
@@ -46,7 +48,7 @@ impl Workspace {
     pub fn client_wasm(&self) -> PathBuf {
         self.target
             .join(WEB_TARGET)
-            .join(WASM_PROFILE)
+            .join(WEB_PROFILE)
             .join("wasm_client.wasm")
     }
 
