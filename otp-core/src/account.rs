@@ -409,25 +409,63 @@ pub(crate) struct AuditEntry {
 
 /// The audit log, oldest first, at most [`AUDIT_KEEP`] entries, each kept as its JSON
 /// text: appending encodes one entry, and reading or writing the account moves the
-/// others without decoding them. Shared until appended to, so copying an account
-/// (each round of a write) and comparing the copies costs nothing for the history.
+/// others without decoding them. The entries read with the account are shared by every
+/// copy of it (each round of a write copies the account) and never copied again:
+/// appending adds to the copy's own entries and only counts the oldest shared ones out.
+/// Stored as the JSON array of the entries (record field `audit`).
 #[derive(Debug, Clone, Default)]
-pub struct AuditLog(pub(crate) Arc<Vec<Box<RawValue>>>);
+pub struct AuditLog {
+    /// The entries as read, oldest first.
+    stored: Arc<Vec<Box<RawValue>>>,
+    /// How many of the oldest `stored` entries appends have pushed out.
+    dropped: usize,
+    /// Entries appended since, oldest first.
+    added: Vec<Box<RawValue>>,
+}
 
 impl PartialEq for AuditLog {
     fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
-            || (self.0.len() == other.0.len()
-                && self
-                    .0
-                    .iter()
-                    .zip(other.0.iter())
-                    .all(|(a, b)| a.get() == b.get()))
+        if Arc::ptr_eq(&self.stored, &other.stored) && self.dropped == other.dropped {
+            let (mine, theirs) = (&self.added, &other.added);
+            return mine.len() == theirs.len()
+                && mine.iter().zip(theirs).all(|(a, b)| a.get() == b.get());
+        }
+        self.entries()
+            .map(RawValue::get)
+            .eq(other.entries().map(RawValue::get))
     }
 }
 impl Eq for AuditLog {}
 
+impl Serialize for AuditLog {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.entries())
+    }
+}
+
+impl<'de> Deserialize<'de> for AuditLog {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Vec::<Box<RawValue>>::deserialize(deserializer).map(AuditLog::from_entries)
+    }
+}
+
 impl AuditLog {
+    /// A log of `entries` (JSON texts of [`AuditEntry`]), oldest first; only the newest
+    /// [`AUDIT_KEEP`] are kept.
+    pub(crate) fn from_entries(mut entries: Vec<Box<RawValue>>) -> Self {
+        entries.drain(..entries.len().saturating_sub(AUDIT_KEEP));
+        AuditLog {
+            stored: Arc::new(entries),
+            ..AuditLog::default()
+        }
+    }
+
+    /// The entries' JSON texts, oldest first.
+    fn entries(&self) -> impl DoubleEndedIterator<Item = &RawValue> {
+        let stored = self.stored.get(self.dropped..).unwrap_or_default();
+        stored.iter().chain(&self.added).map(AsRef::as_ref)
+    }
+
     /// Append an event (dropping the oldest beyond [`AUDIT_KEEP`]).
     pub(crate) fn push(&mut self, event: &AuditEvent) {
         let entry = AuditEntry {
@@ -436,15 +474,21 @@ impl AuditLog {
             client: event.client.clone(),
             detail: event.detail.clone(),
         };
-        if let Ok(raw) = serde_json::value::to_raw_value(&entry) {
-            push_bounded(Arc::make_mut(&mut self.0), raw, AUDIT_KEEP);
+        let Ok(raw) = serde_json::value::to_raw_value(&entry) else {
+            return;
+        };
+        self.added.push(raw);
+        if self.stored.len() - self.dropped + self.added.len() > AUDIT_KEEP {
+            match self.dropped < self.stored.len() {
+                true => self.dropped += 1,
+                false => drop(self.added.remove(0)),
+            }
         }
     }
 
     /// The events, newest first; entries that do not decode are skipped.
     pub(crate) fn events(&self) -> Vec<AuditEvent> {
-        self.0
-            .iter()
+        self.entries()
             .rev()
             .filter_map(|raw| serde_json::from_str::<AuditEntry>(raw.get()).ok())
             .map(|e| AuditEvent {
@@ -454,5 +498,61 @@ impl AuditLog {
                 detail: e.detail,
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(at_ms: u64) -> AuditEvent {
+        AuditEvent {
+            at_ms,
+            kind: AuditKind::SignedIn,
+            client: Some("192.0.2.1".into()),
+            detail: None,
+        }
+    }
+
+    fn times(log: &AuditLog) -> Vec<u64> {
+        log.events().iter().map(|e| e.at_ms).collect()
+    }
+
+    #[test]
+    fn the_log_keeps_the_newest_entries_newest_first() {
+        let mut log = AuditLog::default();
+        for at_ms in 0..60 {
+            log.push(&event(at_ms));
+        }
+        assert_eq!(times(&log), (10..60).rev().collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_copy_appends_without_touching_the_log_it_was_read_with() {
+        let entries: Vec<String> = (0..AUDIT_KEEP as u64)
+            .map(|i| format!(r#"{{"at_ms":{i},"event":"signed_in","client":null}}"#))
+            .collect();
+        let text = format!("[{}]", entries.join(","));
+        let read: AuditLog = serde_json::from_str(&text).unwrap();
+        assert_eq!(read, serde_json::from_str::<AuditLog>(&text).unwrap());
+        assert_eq!(
+            serde_json::to_string(&read).unwrap(),
+            text,
+            "written as read"
+        );
+
+        let mut copy = read.clone();
+        assert_eq!(copy, read);
+        copy.push(&event(1000));
+        assert_ne!(copy, read);
+        assert_eq!(times(&read).len(), AUDIT_KEEP);
+        let mut expected: Vec<u64> = (1..AUDIT_KEEP as u64).collect();
+        expected.push(1000);
+        expected.reverse();
+        assert_eq!(times(&copy), expected, "the oldest pushed out");
+        let written = serde_json::to_string(&copy).unwrap();
+        let again: AuditLog = serde_json::from_str(&written).unwrap();
+        assert_eq!(again, copy);
+        assert_eq!(times(&again), expected);
     }
 }

@@ -36,8 +36,6 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
-use std::sync::Arc;
 
 pub use v1::{CounterRecord, OtpRecord};
 
@@ -364,7 +362,7 @@ pub struct AccountRecord {
     pub recovery_emails: Window,
     /// Audit entries, oldest first, each as its JSON text (shared with the domain
     /// account, not copied).
-    pub audit: Arc<Vec<Box<RawValue>>>,
+    pub audit: AuditLog,
     /// Hashes of v1 tokens already taken into this record.
     #[serde(default)]
     pub legacy_seen: Vec<String>,
@@ -429,7 +427,7 @@ impl AccountRecord {
                 })
                 .collect(),
             recovery_emails: a.recovery_emails,
-            audit: a.audit.0.clone(),
+            audit: a.audit.clone(),
             legacy_seen: a.legacy_seen.clone(),
             language: (a.language != Language::En).then(|| a.language.tag().to_owned()),
         }
@@ -485,7 +483,7 @@ impl AccountRecord {
             })
             .collect();
         account.recovery_emails = self.recovery_emails;
-        account.audit = AuditLog(self.audit);
+        account.audit = self.audit;
         account.legacy_seen = self.legacy_seen;
         if let Some(tag) = &self.language {
             account.language = Language::from_tag(tag)

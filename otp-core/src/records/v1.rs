@@ -190,10 +190,7 @@ impl AccountRecord {
                 .events
                 .iter()
                 .filter_map(|e| serde_json::value::to_raw_value(e).ok());
-            let mut entries: Vec<_> = entries.collect();
-            let excess = entries.len().saturating_sub(crate::account::AUDIT_KEEP);
-            entries.drain(..excess);
-            account.audit = AuditLog(entries.into());
+            account.audit = AuditLog::from_entries(entries.collect());
         }
         Ok(account)
     }
