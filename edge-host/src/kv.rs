@@ -568,6 +568,9 @@ mod tests {
             kv.get("s", "max").unwrap(),
             Some(i64::MAX.to_le_bytes().to_vec())
         );
+        // The refused write's transaction is over: the next one begins and commits.
+        kv.set("s", "after", b"1").unwrap();
+        assert_eq!(kv.get("s", "after").unwrap(), Some(b"1".to_vec()));
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! Group commit: every write to the key-value file is applied on one write connection,
 //! in groups — all the writes that arrived while the last flush ran, applied in order
-//! inside one SQLite transaction, each under its own savepoint, so one that fails (a
-//! value that is no counter) changes nothing and the others stand — committed once (one
-//! WAL append and one fsync, `synchronous=FULL`) and only then answered. A write is
-//! therefore answered only once it is durable, and the result of every write is what it
-//! would have been had the writes run one after another in that order
-//! (compare-and-swap and increment read the value inside the same transaction).
+//! inside one SQLite transaction, each under its own savepoint (a lone write needs
+//! none), so one that fails (a value that is no counter) changes nothing and the others
+//! stand — committed once (one WAL append and one fsync, `synchronous=FULL`) and only
+//! then answered. A write is therefore answered only once it is durable, and the result
+//! of every write is what it would have been had the writes run one after another in
+//! that order (compare-and-swap and increment read the value inside the same
+//! transaction).
 //!
 //! Who commits: a write that finds no commit under way commits itself, at once, on the
 //! caller's thread — no hand-off to another thread and back, which on an idle server
@@ -298,21 +299,33 @@ fn run(shared: &Shared) {
     }
 }
 
-/// Applies `group` in one transaction and answers every write after the commit.
+/// Applies `group` in one transaction and answers every write after the commit. A
+/// lone write needs no savepoint: when it fails, the whole transaction is rolled back.
+/// The transaction statements are prepared once per connection, like every other.
 fn commit_group(conn: &Connection, group: Vec<(Write, Reply)>) {
+    let run = |sql: &str| conn.prepare_cached(sql)?.execute([]).map(drop);
     let outcome = (|| -> rusqlite::Result<Vec<Result<Done, KvError>>> {
-        conn.execute_batch("BEGIN IMMEDIATE")?;
-        let mut results = Vec::with_capacity(group.len());
-        for (write, _) in &group {
-            conn.execute_batch("SAVEPOINT one_write")?;
-            let result = apply(conn, write);
-            if result.is_err() {
-                conn.execute_batch("ROLLBACK TO one_write")?;
+        run("BEGIN IMMEDIATE")?;
+        let results = if let [(write, _)] = group.as_slice() {
+            vec![apply(conn, write)]
+        } else {
+            let mut results = Vec::with_capacity(group.len());
+            for (write, _) in &group {
+                run("SAVEPOINT one_write")?;
+                let result = apply(conn, write);
+                if result.is_err() {
+                    run("ROLLBACK TO one_write")?;
+                }
+                run("RELEASE one_write")?;
+                results.push(result);
             }
-            conn.execute_batch("RELEASE one_write")?;
-            results.push(result);
+            results
+        };
+        if results.iter().all(Result::is_err) {
+            run("ROLLBACK")?;
+        } else {
+            run("COMMIT")?;
         }
-        conn.execute_batch("COMMIT")?;
         Ok(results)
     })();
     match outcome {
