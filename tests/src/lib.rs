@@ -411,14 +411,39 @@ pub fn pyotp_code(base32: &str, unix: u64) -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
-/// All `(store, key, value)` rows of the key-value file in `data_dir` (edge-host's
-/// data directory or Spin's state directory: the same file name and table), sorted.
+/// A connection to a copy of the key-value file in `data_dir` (edge-host's data
+/// directory or Spin's state directory: the same file name and table) and of its
+/// write-ahead log, as a crash would leave them: a running edge-host lets no other
+/// process open its file, and reading a copy also shows that what was answered is in
+/// the files themselves. The copy lives as long as the returned directory.
+pub fn kv_copy(data_dir: &Path) -> (tempfile::TempDir, rusqlite::Connection) {
+    let copy = tempfile::tempdir().expect("a temporary directory");
+    for suffix in ["", "-wal"] {
+        let name = format!("sqlite_key_value.db{suffix}");
+        match std::fs::copy(data_dir.join(&name), copy.path().join(&name)) {
+            Err(e) if !(suffix == "-wal" && e.kind() == std::io::ErrorKind::NotFound) => {
+                panic!("copying {name} of {}: {e}", data_dir.display())
+            }
+            _ => {}
+        }
+    }
+    let db = rusqlite::Connection::open(copy.path().join("sqlite_key_value.db"))
+        .expect("the copied key-value file opens");
+    (copy, db)
+}
+
+/// SQLite's `PRAGMA integrity_check` of the key-value file in `data_dir` ([`kv_copy`]):
+/// `"ok"` when sound.
+pub fn kv_integrity(data_dir: &Path) -> String {
+    let (_copy, db) = kv_copy(data_dir);
+    db.query_row("PRAGMA integrity_check", [], |row| row.get(0))
+        .expect("integrity_check runs")
+}
+
+/// All `(store, key, value)` rows of the key-value file in `data_dir` ([`kv_copy`]),
+/// sorted.
 pub fn kv_rows(data_dir: &Path) -> Vec<(String, String, Vec<u8>)> {
-    let db = rusqlite::Connection::open_with_flags(
-        data_dir.join("sqlite_key_value.db"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .expect("the key-value file exists");
+    let (_copy, db) = kv_copy(data_dir);
     let mut stmt = db
         .prepare("SELECT store, key, value FROM spin_key_value ORDER BY store, key")
         .expect("Spin's table layout");

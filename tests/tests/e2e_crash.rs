@@ -5,9 +5,15 @@
 //! answers each write only after its flush). The replays come from distinct client
 //! addresses (a trusted proxy's `X-Forwarded-For`), so the per-address failure limit
 //! does not answer for the store.
+//!
+//! And one data directory serves one edge-host: a second one started on it refuses to
+//! run and says why, and the first keeps serving.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use tests::{Client, EdgeHost, oathtool_code, register_active, unix_now, wait_for_fresh_step};
+use tests::{
+    Client, EdgeHost, Launch, kv_integrity, oathtool_code, register_active, unix_now,
+    wait_for_fresh_step,
+};
 
 const PASSWORD: &str = "a long enough password";
 const PHONE: &str = "+12025550143";
@@ -133,12 +139,9 @@ fn a_kill_under_load_loses_no_answered_step() {
         "before the kill every answer is 200, after it there is none: {statuses:?}"
     );
 
+    // The files as the kill left them are sound, and edge-host opens them again.
+    assert_eq!(kv_integrity(dir.path()), "ok");
     let again = start(dir.path());
-    let db = rusqlite::Connection::open(dir.path().join("sqlite_key_value.db")).unwrap();
-    let integrity: String = db
-        .query_row("PRAGMA integrity_check", [], |row| row.get(0))
-        .unwrap();
-    assert_eq!(integrity, "ok");
     for i in ok {
         let fresh = challenge(&again.base, i, &accounts[i].0);
         assert_eq!(
@@ -148,4 +151,20 @@ fn a_kill_under_load_loses_no_answered_step() {
             accounts[i].0
         );
     }
+}
+
+#[test]
+fn a_second_edge_host_on_the_same_data_directory_refuses_to_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = start(dir.path());
+    let second = Launch::new(dir.path()).start();
+    let why = second.err().expect("the second edge-host does not start");
+    assert!(
+        why.contains("is in use by another process")
+            && why.contains("one data directory serves one edge-host at a time"),
+        "{why}"
+    );
+    let time = Client::new(&first.base).send("GET", "/api/time", serde_json::Value::Null);
+    assert_eq!(time.status, 200, "the first keeps serving: {:?}", time.json);
+    first.stop();
 }

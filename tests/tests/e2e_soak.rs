@@ -10,7 +10,7 @@
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use tests::standin::StandIn;
-use tests::{Client, EdgeHost, oathtool_code, register_active, unix_now};
+use tests::{Client, EdgeHost, kv_integrity, oathtool_code, register_active, unix_now};
 
 const CLIENTS: usize = 16;
 const SOAK: Duration = Duration::from_secs(45);
@@ -193,11 +193,7 @@ fn sixteen_clients_of_mixed_flows_leave_consistent_accounts_and_no_5xx() {
     }
     host.stop();
 
-    let db = rusqlite::Connection::open(dir.path().join("sqlite_key_value.db")).unwrap();
-    let integrity: String = db
-        .query_row("PRAGMA integrity_check", [], |row| row.get(0))
-        .unwrap();
-    assert_eq!(integrity, "ok");
+    assert_eq!(kv_integrity(dir.path()), "ok");
     drop(db);
     let again = start(dir.path(), &standin);
     tests::wait_for_fresh_step(5);
