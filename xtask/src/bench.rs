@@ -5,8 +5,8 @@
 //!    secret generation, seal/open, argon2id, a raw HMAC-SHA1 as the floor, and the
 //!    native OTP step;
 //! 2. edge-host ([`load`]): cold and warm-cache starts ([`host`]), then `GET /api/time`
-//!    and the sign-in OTP step at 1, 8 and 64 connections ([`loadgen`]: oha, and a hyper
-//!    client sending each prepared step once, [`state`]); a profile when a line is
+//!    and the sign-in OTP step at 1, 8 and 64 connections ([`loadgen`]: oha, and
+//!    otp-loadgen sending each prepared step once, [`state`]); a profile when a line is
 //!    missed ([`profile`]); then the same component on Spin's SQLite store, `spin up` of
 //!    spin.toml, at 1 connection and the OTP step's rate at 64 ([`spin`]);
 //! 3. the cost of the edge boundary (native step vs. edge-host p50 at 1 connection);
@@ -51,6 +51,7 @@ pub fn bench(ws: &Workspace, edge_host_only: bool) -> Result<()> {
         &Part::ALL
     };
     build::build(ws, parts)?;
+    build::load_client(ws)?;
     let build_took = building.elapsed();
     let started = Instant::now();
     let scratch = ws.target.join("bench");

@@ -144,6 +144,19 @@ fn build_host(ws: &Workspace) -> Result<()> {
     )
 }
 
+/// Builds the benchmarks' load client (`xtask/loadgen`) in release, with the host
+/// build's package selection so it shares edge-host's compiled dependencies.
+pub fn load_client(ws: &Workspace) -> Result<()> {
+    announce("building the load client otp-loadgen (release)");
+    process::run(
+        "building otp-loadgen",
+        process::cargo()
+            .args(HOST_BUILD)
+            .args(["--bin", "otp-loadgen"])
+            .current_dir(&ws.root),
+    )
+}
+
 /// Whether every output exists and is at least as new as `input`.
 fn is_fresh(input: &Path, outputs: &[impl AsRef<Path>]) -> Result<bool> {
     let input_time = modified(input)?.ok_or_else(|| {

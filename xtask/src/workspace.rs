@@ -77,6 +77,11 @@ impl Workspace {
         self.target.join("release").join("edge-host")
     }
 
+    /// The release binary of the benchmarks' load client (`xtask/loadgen`).
+    pub fn load_client_bin(&self) -> PathBuf {
+        self.target.join("release").join("otp-loadgen")
+    }
+
     /// The shared test cases beside the repository (`../shared/cases`).
     pub fn cases_dir(&self) -> PathBuf {
         let dir = self.root.join("..").join("shared").join("cases");
