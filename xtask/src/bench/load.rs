@@ -1,6 +1,6 @@
 //! edge-host under load: cold and warm starts, then `GET /api/time` and the sign-in OTP
 //! step (success path) at several connection counts, each repeated, on 127.0.0.1
-//! ([`loadgen`]: oha for `GET`, a hyper client for the OTP step). The same [`Level`]s
+//! ([`loadgen`]: oha for `GET`, otp-loadgen for the OTP step). The same [`Level`]s
 //! hold Spin's figures ([`crate::bench::spin`]).
 
 use std::fs;
@@ -243,8 +243,9 @@ fn one_start(s: &Scratch, cache: &Path) -> Result<[Duration; 4]> {
 fn otp_step_run(s: &Scratch, cache: &Path, n: u32, tag: &str, sign_ins: usize) -> Result<Run> {
     let data = s.data_dir("otp")?;
     let now_ms = ::tests::unix_now() * 1000;
-    let bodies = state::prepare_sign_ins(&data, &s.seal_keys, sign_ins, tag, now_ms)?;
+    let sign_ins = state::prepare_sign_ins(&data, &s.seal_keys, sign_ins, tag, now_ms)?;
     let host = s.start(&data, cache, &[])?;
+    let bodies = state::otp_bodies(&sign_ins, ::tests::unix_now() * 1000)?;
     let result = measured(&host, n, Script::OtpStep(bodies));
     if let Ok(r) = &result
         && r.non200 > 0

@@ -124,7 +124,7 @@ fn traced_load(
 ) -> Result<(Run, u32)> {
     let _ = fs::remove_dir_all(data);
     let now_ms = ::tests::unix_now() * 1000;
-    let bodies = state::prepare_sign_ins(data, seal_keys, SIGN_INS, "profile", now_ms)?;
+    let sign_ins = state::prepare_sign_ins(data, seal_keys, SIGN_INS, "profile", now_ms)?;
     let edge_host = start(data)?;
     let spawn = |source| Error::Spawn {
         command: "a profiler".into(),
@@ -135,6 +135,7 @@ fn traced_load(
     let mut tracer = tracer.transpose().map_err(spawn)?;
     // Attaching to every thread takes a moment.
     std::thread::sleep(Duration::from_millis(500));
+    let bodies = state::otp_bodies(&sign_ins, ::tests::unix_now() * 1000)?;
     let run = loadgen::run(&edge_host.base, 1, SECONDS, Script::OtpStep(bodies));
     if let Some(tracer) = &mut tracer {
         let _ = Command::new("kill")

@@ -41,14 +41,12 @@ pub fn run(ws: &Workspace, scratch: &Path) -> Result<SpinOutcome> {
         "Spin: preparing {RUNS} × {} and {RUNS} × {} sign-ins in its SQLite store",
         SIGN_INS[0], SIGN_INS[1]
     ));
-    let mut bodies = Vec::new();
+    let mut prepared = Vec::new();
     for run in 0..2 * RUNS {
         let tag = format!("spin{run}");
-        // The codes of 30 s from now, which the window (±1 step) accepts from now until
-        // 60–90 s from now: the last run starts about 30 s after this.
-        let codes_at = (::tests::unix_now() + 30) * 1000;
         let (dir, keys, count) = (&state_dir, &seal_keys, SIGN_INS[run / RUNS]);
-        bodies.push(state::prepare_sign_ins(dir, keys, count, &tag, codes_at)?);
+        let now_ms = ::tests::unix_now() * 1000;
+        prepared.push(state::prepare_sign_ins(dir, keys, count, &tag, now_ms)?);
     }
     // The file as Spin itself creates it: a rollback journal, not edge-host's WAL.
     let db = state_dir.join(state::DB_FILE_NAME);
@@ -69,14 +67,15 @@ pub fn run(ws: &Workspace, scratch: &Path) -> Result<SpinOutcome> {
     let run = |n, script| loadgen::run(&app.base, n, RUN_SECONDS, script);
     let what = "client on Spin: GET /api/time";
     let mut levels = load::levels(what, Endpoint::Time, &[1], |n, _| run(n, get.clone()))?;
-    let mut bodies = bodies.into_iter();
+    let mut prepared = prepared.into_iter();
     let what = "client on Spin: POST /api/session/otp";
     levels.extend(load::levels(
         what,
         Endpoint::OtpStep,
         &[1, BUSY],
         |n, _| {
-            let bodies = bodies.next().expect("prepared for every run");
+            let sign_ins = prepared.next().expect("prepared for every run");
+            let bodies = state::otp_bodies(&sign_ins, ::tests::unix_now() * 1000)?;
             run(n, Script::OtpStep(bodies))
         },
     )?);

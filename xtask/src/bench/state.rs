@@ -5,8 +5,9 @@
 //! records are exactly the ones edge-api writes. Only the argon2id hash is computed once
 //! for all accounts, which keeps preparing thousands of sign-ins to seconds.
 //!
-//! The accounts are activated at a clock one minute behind, so the code of the current
-//! time step (the one sent) is accepted for the next 30–60 s (window ±1).
+//! The accounts are activated at a clock one minute behind. Each body's code is computed
+//! by [`otp_bodies`] just before its run starts, for the time step of that moment, so
+//! however long preparing took, the code is current (window ±1) for 30–60 s of sending.
 
 use std::path::Path;
 
@@ -16,6 +17,7 @@ use otp_core::flows::Service;
 use otp_core::memory::{FixedClock, MemoryOutbox, MemoryStore};
 use otp_core::password;
 use otp_core::ports::{OsRng, Store};
+use otp_core::secret::SharedSecret;
 use otp_core::totp::TotpParams;
 use rusqlite::{Connection, params};
 
@@ -38,29 +40,33 @@ pub fn fresh_seal_keys() -> Result<String> {
     Ok(format!("bench:{key}"))
 }
 
+/// A prepared sign-in: the challenge of its password step and its shared secret.
+pub struct SignIn {
+    challenge: String,
+    secret: SharedSecret,
+}
+
 /// Writes `count` prepared sign-ins into `<data_dir>/sqlite_key_value.db` (created like
-/// edge-host creates it, in WAL mode) and returns the JSON body of each
-/// `POST /api/session/otp`, with the code of the time step of `now_ms`.
+/// edge-host creates it, in WAL mode), their accounts activated a minute before
+/// `now_ms`.
 pub fn prepare_sign_ins(
     data_dir: &Path,
     seal_keys: &str,
     count: usize,
     tag: &str,
     now_ms: u64,
-) -> Result<Vec<String>> {
+) -> Result<Vec<SignIn>> {
     let store = MemoryStore::default();
     let password_phc = password::hash(&OsRng, "correct horse battery staple").map_err(bad)?;
     let activated = now_ms.saturating_sub(ACTIVATED_BEFORE_MS);
-    let bodies = with_service(&store, seal_keys, activated, |svc| {
-        let body = |i| {
+    let sign_ins = with_service(&store, seal_keys, activated, |svc| {
+        let sign_in = |i| {
             let email = format!("bench-{tag}-{i}@example.com");
             let signed_in = svc.fixture_sign_in(&email, &password_phc, "+12025550143");
             let (challenge, secret) = signed_in.map_err(bad)?;
-            let code = TotpParams::default().code_at(&secret, now_ms / 1000);
-            let code = code.map_err(bad)?;
-            Ok(serde_json::json!({ "challenge": challenge, "code": code }).to_string())
+            Ok(SignIn { challenge, secret })
         };
-        (0..count).map(body).collect()
+        (0..count).map(sign_in).collect()
     })?;
     std::fs::create_dir_all(data_dir).map_err(|e| Error::io("creating", data_dir, e))?;
     let db = data_dir.join(DB_FILE_NAME);
@@ -81,7 +87,18 @@ pub fn prepare_sign_ins(
         }
     }
     tx.commit().map_err(sqlite)?;
-    Ok(bodies)
+    Ok(sign_ins)
+}
+
+/// The JSON body of each sign-in's `POST /api/session/otp`, with the code of the time
+/// step of `now_ms`.
+pub fn otp_bodies(sign_ins: &[SignIn], now_ms: u64) -> Result<Vec<String>> {
+    let body = |s: &SignIn| {
+        let code = TotpParams::default().code_at(&s.secret, now_ms / 1000);
+        let json = serde_json::json!({ "challenge": s.challenge, "code": code.map_err(bad)? });
+        Ok(json.to_string())
+    };
+    sign_ins.iter().map(body).collect()
 }
 
 /// Runs `f` with otp-core's flows over `store` at a clock fixed at `now_ms`.
@@ -122,7 +139,11 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         let seal_keys = fresh_seal_keys().unwrap();
         let now_ms = 1_700_000_010_000;
-        let bodies = prepare_sign_ins(&dir, &seal_keys, 3, "t", now_ms).unwrap();
+        let sign_ins = prepare_sign_ins(&dir, &seal_keys, 3, "t", now_ms).unwrap();
+        // Sent 90 s after preparing (three time steps, out of the ±1 window of the
+        // preparing time): the code is of the time step it is sent in.
+        let sent_ms = now_ms + 90_000;
+        let bodies = otp_bodies(&sign_ins, sent_ms).unwrap();
         assert_eq!(bodies.len(), 3);
         let conn = Connection::open(dir.join(DB_FILE_NAME)).unwrap();
         let mut rows = conn
@@ -135,7 +156,7 @@ mod tests {
             assert_eq!(label, STORE_LABEL);
             store.set(&key, &value).unwrap();
         }
-        with_service(&store, &seal_keys, now_ms, |svc| {
+        with_service(&store, &seal_keys, sent_ms, |svc| {
             for body in &bodies {
                 let body: serde_json::Value = serde_json::from_str(body).unwrap();
                 let (challenge, code) = (body["challenge"].as_str(), body["code"].as_str());
