@@ -194,7 +194,6 @@ fn sixteen_clients_of_mixed_flows_leave_consistent_accounts_and_no_5xx() {
     host.stop();
 
     assert_eq!(kv_integrity(dir.path()), "ok");
-    drop(db);
     let again = start(dir.path(), &standin);
     tests::wait_for_fresh_step(5);
     let next = unix_now() + 30;
