@@ -19,7 +19,9 @@
 //!
 //! Decisions, where Spin has a manifest and edge-host has none:
 //! * every key-value store label is allowed (Spin allows only those listed in
-//!   `key_value_stores`), all in one SQLite file `<data-dir>/sqlite_key_value.db`;
+//!   `key_value_stores`), all in one SQLite file `<data-dir>/sqlite_key_value.db`,
+//!   which the process holds for itself while it runs (a second edge-host on the same
+//!   data directory refuses to start, [`kv::VFS`]);
 //! * every valid variable name may be read; unset ones are `undefined` (Spin would
 //!   apply the manifest's defaults — edge-api treats unset and empty alike);
 //! * outbound HTTP may reach any host, over `http` or `https` (Spin checks
