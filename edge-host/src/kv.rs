@@ -49,17 +49,17 @@ pub enum KvError {
     /// Another process holds the database file (one data directory serves one
     /// edge-host at a time).
     #[error(
-        "{0} is in use by another process (another edge-host on the same --data-dir?); \
-         one data directory serves one edge-host at a time"
+        "the file is in use by another process (another edge-host on the same \
+         --data-dir?); one data directory serves one edge-host at a time"
     )]
-    InUse(std::path::PathBuf),
+    InUse,
 }
 
 impl KvError {
     /// Whether this is a fault of the storage itself (worth logging), rather than of
     /// the request (a value that is no counter, an overflow).
     pub fn is_storage_fault(&self) -> bool {
-        matches!(self, Self::Sqlite(_) | Self::Worker(_) | Self::InUse(_))
+        matches!(self, Self::Sqlite(_) | Self::Worker(_) | Self::InUse)
     }
 }
 
@@ -370,7 +370,7 @@ fn connect(path: &Path) -> Result<Connection, KvError> {
         Err(rusqlite::Error::SqliteFailure(e, _))
             if e.code == rusqlite::ErrorCode::DatabaseBusy =>
         {
-            return Err(KvError::InUse(path.to_path_buf()));
+            return Err(KvError::InUse);
         }
         other => drop(other?),
     }

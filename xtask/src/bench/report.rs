@@ -308,9 +308,9 @@ fn host_section(md: &mut String, h: &HostResults) -> Written {
     table(md, head, rows)?;
     writeln!(
         md,
-        "### Warm requests\n\n{} (`GET`), otp-loadgen — the release-built hyper/tokio client of \
-         xtask/loadgen — (the OTP step) on 127.0.0.1, {RUNS} runs of {RUN_SECONDS} s per level (the OTP step: \
-         each run on a fresh data directory with its own prepared sign-ins, each sent once). \
+        "### Warm requests\n\n{} (`GET`) and otp-loadgen (the OTP step: the release-built \
+         hyper/tokio client of xtask/loadgen) on 127.0.0.1, {RUNS} runs of {RUN_SECONDS} s \
+         per level (the OTP step: each run on a fresh data directory with its own prepared sign-ins, each sent once). \
          Median over the runs (min–max). *CPU/request* is edge-host's CPU time (all threads) \
          per response.\n",
         crate::bench::loadgen::oha_version()
