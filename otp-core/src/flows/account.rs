@@ -100,7 +100,7 @@ impl Service<'_> {
         let record = AccountRecord::from_domain(&account, 1, vec![op]);
         self.store.set(
             &records::account_key(&account.id),
-            &records::encode(&record)?,
+            &records::encode_account(record)?,
         )?;
         let index = EmailIndexRecord {
             v: records::VERSION_1,

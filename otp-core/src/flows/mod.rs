@@ -136,7 +136,7 @@ impl Service<'_> {
     fn decode_account(&self, bytes: &[u8]) -> Result<Loaded, FlowError> {
         match records::version_of(bytes)? {
             v @ (records::VERSION | records::ACCOUNT_VERSION) => {
-                let record: AccountRecord = records::decode(bytes, v)?;
+                let record = records::decode_account(bytes, v)?;
                 let (rev, ops) = (record.rev, record.ops.clone());
                 Ok(Loaded {
                     account: record.to_domain()?,
@@ -227,7 +227,7 @@ impl Service<'_> {
             ops.push(op.clone());
             let excess = ops.len().saturating_sub(OPS_KEEP);
             ops.drain(..excess);
-            let new = records::encode(&AccountRecord::from_domain(&account, rev + 1, ops))?;
+            let new = records::encode_account(AccountRecord::from_domain(&account, rev + 1, ops))?;
             let answer = self.store.compare_and_swap(&key, Some(&bytes), &new);
             if self.holds_op(&key, &new, &op)? {
                 return outcome;

@@ -23,6 +23,7 @@
 //! answers do not reveal which addresses have accounts). Those are counters changed by
 //! `increment`, the one operation every store makes atomic.
 
+mod splice;
 pub mod v1;
 
 use crate::account::{Account, AuditLog, Challenge, OtpState, RecoveryLink, Session};
@@ -37,6 +38,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+pub use splice::{decode_account, encode_account};
 pub use v1::{CounterRecord, OtpRecord};
 
 /// Version tag of the account records this release writes: version 2 with the
@@ -360,9 +362,6 @@ pub struct AccountRecord {
     pub links: Vec<LinkEntry>,
     /// Recovery e-mails sent in the current window.
     pub recovery_emails: Window,
-    /// Audit entries, oldest first, each as its JSON text (shared with the domain
-    /// account, not copied).
-    pub audit: AuditLog,
     /// Hashes of v1 tokens already taken into this record.
     #[serde(default)]
     pub legacy_seen: Vec<String>,
@@ -370,6 +369,10 @@ pub struct AccountRecord {
     /// English.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
+    /// Audit entries, oldest first, each as its JSON text (shared with the domain
+    /// account, not copied). The last field: [`encode_account`] writes it after the
+    /// others.
+    pub audit: AuditLog,
 }
 
 impl AccountRecord {

@@ -186,11 +186,12 @@ impl AccountRecord {
         )?;
         account.recovery_emails = recovery_emails;
         if let Some(audit) = audit {
-            let entries = audit
+            let entries: Vec<String> = audit
                 .events
                 .iter()
-                .filter_map(|e| serde_json::value::to_raw_value(e).ok());
-            account.audit = AuditLog::from_entries(entries.collect());
+                .filter_map(|e| serde_json::to_string(e).ok())
+                .collect();
+            account.audit = AuditLog::from_entries(entries.iter().map(String::as_str));
         }
         Ok(account)
     }
