@@ -74,6 +74,11 @@ impl AuditLog {
             .chain(self.added.iter().map(String::as_str))
     }
 
+    /// Bytes of [`AuditLog::write_json`]'s array.
+    pub(crate) fn json_len(&self) -> usize {
+        self.entries().map(|e| e.len() + 1).sum::<usize>() + 1
+    }
+
     /// The JSON array of the entries, appended to `out` (`[e1,e2,…]`).
     pub(crate) fn write_json(&self, out: &mut Vec<u8>) {
         out.push(b'[');

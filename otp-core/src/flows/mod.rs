@@ -136,8 +136,8 @@ impl Service<'_> {
     fn decode_account(&self, bytes: &[u8]) -> Result<Loaded, FlowError> {
         match records::version_of(bytes)? {
             v @ (records::VERSION | records::ACCOUNT_VERSION) => {
-                let record = records::decode_account(bytes, v)?;
-                let (rev, ops) = (record.rev, record.ops.clone());
+                let mut record = records::decode_account(bytes, v)?;
+                let (rev, ops) = (record.rev, std::mem::take(&mut record.ops));
                 Ok(Loaded {
                     account: record.to_domain()?,
                     rev,

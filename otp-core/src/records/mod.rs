@@ -125,7 +125,12 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8], version: u16) -> Result<T, Stor
 /// Errors: `Corrupt` when serde cannot encode it (never for these types, but an error
 /// is never turned into empty bytes that would then be stored).
 pub fn encode<T: Serialize>(record: &T) -> Result<Vec<u8>, StoreError> {
-    serde_json::to_vec(record).map_err(|e| StoreError::Corrupt(format!("encoding: {e}")))
+    serde_json::to_vec(record).map_err(encoding_failed)
+}
+
+/// The error of a record serde could not encode.
+fn encoding_failed(e: serde_json::Error) -> StoreError {
+    StoreError::Corrupt(format!("encoding: {e}"))
 }
 
 /// TOTP parameters as stored.

@@ -9,7 +9,7 @@
 //! is kept and written back byte for byte, and the rest of the record is still decoded
 //! by serde. Text the scan does not understand is left to serde (`None`).
 
-use super::{AccountRecord, decode, encode};
+use super::{AccountRecord, decode, encode, encoding_failed};
 use crate::account::AuditLog;
 use crate::ports::StoreError;
 use std::ops::Range;
@@ -43,7 +43,9 @@ pub fn decode_account(bytes: &[u8], version: u16) -> Result<AccountRecord, Store
 /// Errors: as [`encode`].
 pub fn encode_account(mut record: AccountRecord) -> Result<Vec<u8>, StoreError> {
     let audit = std::mem::take(&mut record.audit);
-    let mut out = encode(&record)?;
+    // Room for the whole record at once (serde's own start, 128 bytes, grows by doubling).
+    let mut out = Vec::with_capacity(audit.json_len() + RECORD_WITHOUT_AUDIT);
+    serde_json::to_writer(&mut out, &record).map_err(encoding_failed)?;
     if !out.ends_with(EMPTY_AUDIT_LAST) {
         record.audit = audit;
         return encode(&record);
@@ -56,6 +58,9 @@ pub fn encode_account(mut record: AccountRecord) -> Result<Vec<u8>, StoreError> 
 
 /// The account record's field that holds the audit log.
 const AUDIT_FIELD: &str = "audit";
+/// Room for an account record's fields other than its audit log, bytes: a record with
+/// OTP active, recovery codes, a few sessions and a challenge.
+const RECORD_WITHOUT_AUDIT: usize = 2048;
 /// How an account record without audit entries ends.
 const EMPTY_AUDIT_LAST: &[u8] = br#""audit":[]}"#;
 
