@@ -61,7 +61,14 @@ impl AuditLog {
             ranges.push(text.len()..text.len() + entry.len());
             text.push_str(entry);
         }
-        AuditLog::from_text(text, ranges).unwrap_or_default()
+        AuditLog {
+            dropped: ranges.len().saturating_sub(AUDIT_KEEP),
+            stored: Arc::new(Stored {
+                text,
+                entries: ranges,
+            }),
+            added: Vec::new(),
+        }
     }
 
     /// The entries' JSON texts, oldest first.
@@ -76,7 +83,10 @@ impl AuditLog {
 
     /// Bytes of [`AuditLog::write_json`]'s array.
     pub(crate) fn json_len(&self) -> usize {
-        self.entries().map(|e| e.len() + 1).sum::<usize>() + 1
+        let (count, bytes) = self
+            .entries()
+            .fold((0, 0), |(n, b), e| (n + 1, b + e.len()));
+        bytes + usize::saturating_sub(count, 1) + 2
     }
 
     /// The JSON array of the entries, appended to `out` (`[e1,e2,…]`).

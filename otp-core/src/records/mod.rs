@@ -23,6 +23,7 @@
 //! answers do not reveal which addresses have accounts). Those are counters changed by
 //! `increment`, the one operation every store makes atomic.
 
+mod json_scan;
 mod splice;
 pub mod v1;
 
