@@ -42,14 +42,17 @@ impl AuditLog {
     /// newest [`AUDIT_KEEP`] count. `None` when a range is not a part of `text` that
     /// starts and ends on a character boundary.
     pub(crate) fn from_text(text: String, entries: Vec<Range<usize>>) -> Option<Self> {
-        if entries.iter().any(|r| text.get(r.clone()).is_none()) {
-            return None;
-        }
-        Some(AuditLog {
+        let fits = entries.iter().all(|r| text.get(r.clone()).is_some());
+        fits.then(|| AuditLog::stored(text, entries))
+    }
+
+    /// A log of what was read: `text` with its `entries`, known to fit it.
+    fn stored(text: String, entries: Vec<Range<usize>>) -> Self {
+        AuditLog {
             dropped: entries.len().saturating_sub(AUDIT_KEEP),
             stored: Arc::new(Stored { text, entries }),
             added: Vec::new(),
-        })
+        }
     }
 
     /// A log of `entries` (JSON texts of [`AuditEntry`]), oldest first; only the newest
@@ -61,14 +64,7 @@ impl AuditLog {
             ranges.push(text.len()..text.len() + entry.len());
             text.push_str(entry);
         }
-        AuditLog {
-            dropped: ranges.len().saturating_sub(AUDIT_KEEP),
-            stored: Arc::new(Stored {
-                text,
-                entries: ranges,
-            }),
-            added: Vec::new(),
-        }
+        AuditLog::stored(text, ranges)
     }
 
     /// The entries' JSON texts, oldest first.
