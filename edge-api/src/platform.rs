@@ -9,7 +9,7 @@ use crate::request::{ApiRequest, MAX_BODY_BYTES};
 use crate::routes;
 use futures::StreamExt;
 use otp_core::memory::MemoryOutbox;
-use otp_core::ports::{Clock, OsRng, Store, StoreError};
+use otp_core::ports::{Clock, OsRng, Store, StoreError, same_value};
 use spin_sdk::http::{Fields, IncomingRequest, OutgoingResponse, ResponseOutparam};
 use spin_sdk::http_component;
 use spin_sdk::wit::wasi::keyvalue::{atomics, store};
@@ -83,7 +83,11 @@ impl Store for SpinStore {
         // swap): otp-core reads back to learn whether the write happened.
         self.wrote(key);
         let cas = atomics::Cas::new(&self.bucket, key).map_err(unavailable)?;
-        if cas.current().map_err(unavailable)?.as_deref() != expected {
+        let same = match (cas.current().map_err(unavailable)?, expected) {
+            (Some(current), Some(expected)) => same_value(&current, expected),
+            (current, expected) => current.is_none() && expected.is_none(),
+        };
+        if !same {
             return Ok(false);
         }
         match atomics::swap(cas, new) {

@@ -125,6 +125,23 @@ pub fn page_of_keys(
     page
 }
 
+/// Whether two stored values are the same, byte for byte (any lengths; never fails).
+///
+/// The flows compare whole account records (a few KiB) twice in every account update:
+/// the value a compare-and-swap expects against the one stored, and the read-back against
+/// what was written. This compares eight bytes at a time. `[u8] == [u8]` in the
+/// component calls wasi-libc's `memcmp`, which compares one byte at a time: ~19 machine
+/// instructions per byte under wasmtime, a tenth of the component's work in a sign-in
+/// step (callgrind, BENCHMARKS.md). Natively the two are alike for values of this size.
+pub fn same_value(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let ((a_words, a_rest), (b_words, b_rest)) = (a.as_chunks::<8>(), b.as_chunks::<8>());
+    let word = |w: &[u8; 8]| u64::from_ne_bytes(*w);
+    a_words.iter().zip(b_words).all(|(x, y)| word(x) == word(y)) && a_rest == b_rest
+}
+
 /// The value of a counter as `get` returns it: Spin's SQLite store and edge-host keep
 /// 8 bytes little-endian `i64`, Spin's Redis store ASCII decimal (what `INCRBY` keeps).
 /// Absent is 0. An 8-byte value of ASCII digits would be a count over 3.4 × 10^18, so
@@ -212,4 +229,32 @@ pub trait Outbox {
     /// The messages queued so far, removed: for those sent before the answer (a
     /// recovery text message, whose failure the person must see).
     fn take(&self) -> Vec<Message>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_value;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// `same_value` answers what `==` answers: for any two values, and for a value
+        /// against a copy with one byte changed (at every position class: in a word, in
+        /// the tail) or cut short.
+        #[test]
+        fn same_value_is_byte_equality(
+            a in proptest::collection::vec(any::<u8>(), 0..200),
+            b in proptest::collection::vec(any::<u8>(), 0..200),
+            at in any::<prop::sample::Index>(),
+            flip in 1u8..,
+        ) {
+            prop_assert_eq!(same_value(&a, &b), a == b);
+            prop_assert!(same_value(&a, &a.clone()));
+            if !a.is_empty() {
+                let mut changed = a.clone();
+                changed[at.index(a.len())] ^= flip;
+                prop_assert!(!same_value(&a, &changed));
+                prop_assert!(!same_value(&a, &a[..a.len() - 1]));
+            }
+        }
+    }
 }

@@ -79,7 +79,7 @@ use crate::account::Recipient;
 use crate::client::ClientAddress;
 use crate::config::ServiceConfig;
 use crate::i18n::{self, Arg, Language};
-use crate::ports::{Clock, Message, Outbox, Rng, Store};
+use crate::ports::{Clock, Message, Outbox, Rng, Store, same_value};
 use crate::records::{self, AccountRecord, OPS_KEEP};
 use crate::seal::SealError;
 use crate::tokens;
@@ -243,7 +243,7 @@ impl Service<'_> {
         let Some(now) = self.store.get_fresh(key)? else {
             return Ok(false);
         };
-        if now == new {
+        if same_value(&now, new) {
             return Ok(true);
         }
         Ok(serde_json::from_slice::<OpsOnly>(&now).is_ok_and(|r| r.ops.iter().any(|o| o == op)))
