@@ -135,7 +135,8 @@ fn push_bounded<T>(list: &mut Vec<T>, item: T, max: usize) {
     list.drain(..excess);
 }
 
-/// What [`Account::reseal`] did.
+/// What moving an account's sealed shared secret to the current sealing key did
+/// (`Account::reseal`, on every account write and in the re-seal sweep).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reseal {
     /// The shared secret was sealed under an older key and now is under the current one.

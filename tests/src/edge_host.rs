@@ -95,7 +95,7 @@ impl Launch {
     /// Spawns edge-host and waits until it says it listens.
     ///
     /// Errors: it could not be spawned, exited first, or did not listen within
-    /// [`START_TIMEOUT`] — with the end of its stderr.
+    /// `START_TIMEOUT` (180 s) — with the end of its stderr.
     pub fn start(self) -> Result<EdgeHost, String> {
         let mut command = Command::new(&self.bin);
         command.args(&self.args);

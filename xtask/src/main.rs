@@ -52,7 +52,7 @@ enum Task {
     /// Build, then run edge-host in the workspace root with ARGS (see `edge-host --help`).
     ///
     /// Without `--var seal_keys=…` in ARGS or SPIN_VARIABLE_SEAL_KEYS in the environment, a
-    /// development sealing key is generated once into <data-dir>/dev-seal-keys and used.
+    /// development sealing key is generated once into `<data-dir>/dev-seal-keys` and used.
     Serve {
         /// Arguments for edge-host, after `--`; relative paths are relative to the workspace root.
         #[arg(
@@ -76,7 +76,7 @@ enum Task {
     /// Re-seal every account's shared secret under the current sealing key of the
     /// deployment at URL (key rotation), with the admin token from OTP_EDGE_ADMIN_TOKEN.
     Reseal {
-        /// The deployment's base URL, e.g. https://portal.example.
+        /// The deployment's base URL, e.g. `https://portal.example`.
         #[arg(long)]
         url: String,
         /// Continue a sweep from this cursor (printed by an interrupted run).

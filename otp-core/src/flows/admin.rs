@@ -86,7 +86,8 @@ impl Service<'_> {
     /// page run again re-seals nothing new, and a sweep cut short continues from its
     /// last cursor. Each re-seal is one conditional write of its account.
     ///
-    /// Errors: those of [`Service::authorize_admin`]; store and randomness faults.
+    /// Errors: `AdminAuthRequired` (no token presented), `AdminForbidden` (a wrong one, or
+    /// no `admin_token` configured); store and randomness faults.
     pub fn reseal_accounts(
         &self,
         presented_token: Option<&str>,
@@ -130,7 +131,8 @@ impl Service<'_> {
     /// store did (a worker's [`Report`], empty for the other steps, or the
     /// [`Violation`] seen).
     ///
-    /// Errors: those of [`Service::authorize_admin`]; `InvalidWorker` for a worker
+    /// Errors: `AdminAuthRequired` (no token presented), `AdminForbidden` (a wrong one, or
+    /// no `admin_token` configured); `InvalidWorker` for a worker
     /// number outside `0..check.workers()`.
     pub fn store_contract(
         &self,

@@ -33,7 +33,7 @@
 //! answers [`FlowError::Busy`] (409) having changed nothing.
 //!
 //! Per-address, per-phone and per-e-mail counters live under their own keys and change
-//! by `increment` ([`limits`]); they are the only other writes, and only on failures or
+//! by `increment` (the `limits` module); they are the only other writes, and only on failures or
 //! sends.
 //!
 //! # Release-1 records

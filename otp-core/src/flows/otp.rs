@@ -186,7 +186,8 @@ impl Service<'_> {
 
     /// Deactivate OTP with the account password and a current code.
     ///
-    /// Errors: as [`Service::confirmed_change`].
+    /// Errors: `OtpNotActive`, `MalformedCode`, `InvalidCredentials` (password),
+    /// `InvalidCode` (wrong or replayed code), `TooManyAttempts` / `LockedOut`.
     pub fn deactivate_otp(
         &self,
         account_id: &str,

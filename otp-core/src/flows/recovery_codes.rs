@@ -109,7 +109,8 @@ impl Service<'_> {
     /// password and a current TOTP code: the old set stops working in the same write.
     /// Returns the new codes, the only time they are shown.
     ///
-    /// Errors: as [`Service::confirmed_change`].
+    /// Errors: `OtpNotActive`, `MalformedCode`, `InvalidCredentials` (password),
+    /// `InvalidCode` (wrong or replayed code), `TooManyAttempts` / `LockedOut`.
     pub fn regenerate_recovery_codes(
         &self,
         account_id: &str,
