@@ -132,7 +132,7 @@ pub fn page_of_keys(
 /// what was written. This compares eight bytes at a time. `[u8] == [u8]` in the
 /// component calls wasi-libc's `memcmp`, which compares one byte at a time: ~19 machine
 /// instructions per byte under wasmtime, a tenth of the component's work in a sign-in
-/// step (callgrind, BENCHMARKS.md). Natively the two are alike for values of this size.
+/// step (callgrind; README, Performance). Natively the two are alike for values of this size.
 pub fn same_value(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;

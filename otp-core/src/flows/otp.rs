@@ -187,7 +187,8 @@ impl Service<'_> {
     /// Deactivate OTP with the account password and a current code.
     ///
     /// Errors: `OtpNotActive`, `MalformedCode`, `InvalidCredentials` (password),
-    /// `InvalidCode` (wrong or replayed code), `TooManyAttempts` / `LockedOut`.
+    /// `InvalidCode` (wrong or replayed code), `TooManyAttempts` / `LockedOut`; store
+    /// faults.
     pub fn deactivate_otp(
         &self,
         account_id: &str,

@@ -110,7 +110,8 @@ impl Service<'_> {
     /// Returns the new codes, the only time they are shown.
     ///
     /// Errors: `OtpNotActive`, `MalformedCode`, `InvalidCredentials` (password),
-    /// `InvalidCode` (wrong or replayed code), `TooManyAttempts` / `LockedOut`.
+    /// `InvalidCode` (wrong or replayed code), `TooManyAttempts` / `LockedOut`; store
+    /// and randomness faults.
     pub fn regenerate_recovery_codes(
         &self,
         account_id: &str,
