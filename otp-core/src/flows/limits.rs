@@ -54,7 +54,7 @@ pub(super) struct PasswordFailures {
 }
 
 pub(super) fn sha256_hex(data: &str) -> String {
-    hex::encode(Sha256::digest(data.as_bytes()))
+    crate::tokens::lower_hex(&Sha256::digest(data.as_bytes()))
 }
 
 impl Service<'_> {
