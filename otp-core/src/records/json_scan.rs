@@ -51,6 +51,47 @@ pub(crate) fn array_member(json: &[u8], key: &str) -> Option<ArrayMember> {
     None
 }
 
+/// The member `key` when it is written last in the top-level object, compactly
+/// (`{"key":[` or `,"key":[` with no whitespace around the colon) and its value is an
+/// array, found from the end of the text without scanning the members before it — where
+/// [`super::splice`] writes the audit log. `None` when the text does not end that way
+/// (the caller then scans from the start with [`array_member`]).
+///
+/// Only the array's grammar and what follows it are checked here, so the caller must
+/// have serde read the text before the array (and after it) as the rest of the object.
+/// When serde accepts that text as JSON, the member found is the top-level object's
+/// own: its key's opening quote follows `{` or `,`, not a backslash, so it is not an
+/// escaped quote inside a string — and a quote that ends a string cannot be followed by
+/// `key":`, a bare word; the array is followed by nothing but the object's closing `}`,
+/// where a member of a nested value would need one more bracket.
+pub(crate) fn last_array_member(json: &[u8], key: &str) -> Option<ArrayMember> {
+    let close = json
+        .iter()
+        .rposition(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))?;
+    if json[close] != b'}' {
+        return None;
+    }
+    let mut before = close;
+    while let Some(open) = json[..before].iter().rposition(|&b| b == b'[') {
+        if let Some(start) = compact_key_before(json, open, key) {
+            let member = elements(json, open)?;
+            let follows = skip_ws(json, member.array.end) == close;
+            return (follows && matches!(json[start - 1], b'{' | b',')).then_some(member);
+        }
+        before = open;
+    }
+    None
+}
+
+/// Where `"key":` starts when it ends right before `at` (`None`: it does not, or nothing
+/// comes before it).
+fn compact_key_before(json: &[u8], at: usize, key: &str) -> Option<usize> {
+    let start = at.checked_sub(key.len() + 3).filter(|&s| s > 0)?;
+    let written = &json[start..at];
+    let quoted = written[0] == b'"' && written[key.len() + 1..] == *b"\":";
+    (quoted && &written[1..=key.len()] == key.as_bytes()).then_some(start)
+}
+
 /// The elements of the array that opens at `open` (inside the top-level object).
 fn elements(json: &[u8], open: usize) -> Option<ArrayMember> {
     let mut elements = Vec::new();
@@ -269,7 +310,100 @@ mod tests {
         );
     }
 
+    #[test]
+    fn finds_the_last_member_from_the_end_only_where_the_codec_writes_it() {
+        let json = r#"{"v":3,"s":"\"audit\":[0]","audit":[{"x":"[]"},2]} "#;
+        let member = last_array_member(json.as_bytes(), "audit").unwrap();
+        assert_eq!(
+            Some(&member),
+            array_member(json.as_bytes(), "audit").as_ref()
+        );
+        assert_eq!(texts(json, &member), [r#"{"x":"[]"}"#, "2"]);
+        let alone = last_array_member(br#"{"audit":[]}"#, "audit").unwrap();
+        assert_eq!((alone.array, alone.elements), (9..11, vec![]));
+        for json in [
+            r#"{"audit":[1],"z":2}"#,
+            r#"{"o":{"audit":[1]}}"#,
+            r#"{"o":[{"audit":[1]}]}"#,
+            r#"{"audit":[{"audit":[1]}]}"#,
+            r#"{"x\"audit":[1]}"#,
+            r#"{"x\\"audit":[1]}"#,
+            r#"{"a":1 "audit":[1]}"#,
+            r#"{"audit" : [1]}"#,
+            r#"{"audit":[1 2]}"#,
+            r#"{"audit":[1]"#,
+            r#"{"audit":[1]}]"#,
+            r#""audit":[1]}"#,
+            "",
+        ] {
+            assert_eq!(last_array_member(json.as_bytes(), "audit"), None, "{json}");
+        }
+    }
+
     proptest! {
+        /// Against serde_json: in compact text with the array written last — as the codec
+        /// writes records — the member found from the end is the one found from the
+        /// start, whatever the members before it hold (keys with quotes and escapes
+        /// included).
+        #[test]
+        fn from_the_end_finds_what_the_scan_from_the_start_finds(
+            before in proptest::collection::vec((any_key(), any_json()), 0..4),
+            entries in proptest::collection::vec(any_json(), 0..6),
+        ) {
+            let mut json = serde_json::to_string(&before.into_iter().collect::<serde_json::Map<_, _>>()).unwrap();
+            json.pop();
+            if json.len() > 1 {
+                json.push(',');
+            }
+            json += &format!(r#""audit":{}}}"#, serde_json::Value::Array(entries));
+            let found = last_array_member(json.as_bytes(), "audit");
+            prop_assert!(found.is_some(), "{}", json);
+            prop_assert_eq!(found, array_member(json.as_bytes(), "audit"));
+        }
+
+        /// Against serde_json on damaged text: whenever the array found from the end is
+        /// accepted, its text is UTF-8 and serde reads the rest of the text (with `[]`
+        /// in the array's place) as JSON, serde reads the whole text as an object whose
+        /// `audit` is that array.
+        #[test]
+        fn from_the_end_is_the_objects_own_member_once_serde_reads_the_rest(
+            before in proptest::collection::vec((any_key(), any_json()), 0..3),
+            entries in proptest::collection::vec(any_json(), 0..4),
+            damage in proptest::collection::vec((any::<prop::sample::Index>(), 0u8..4, any::<u8>()), 1..4),
+        ) {
+            let mut object: serde_json::Map<_, _> = before.into_iter().collect();
+            object.remove("audit");
+            object.insert("audit".into(), serde_json::Value::Array(entries));
+            let mut json = serde_json::to_vec(&object).unwrap();
+            for (at, how, byte) in damage {
+                let i = at.index(json.len());
+                let bytes = b"\"\\[]{},:a";
+                let byte = bytes[usize::from(byte) % bytes.len()];
+                match how {
+                    0 => json.insert(i, byte),
+                    1 => drop(json.remove(i)),
+                    2 => json[i] = byte,
+                    _ => json.truncate(i),
+                }
+                if json.is_empty() {
+                    return Ok(());
+                }
+            }
+            let Some(member) = last_array_member(&json, "audit") else {
+                return Ok(());
+            };
+            let mut rest = json[..member.array.start].to_vec();
+            rest.extend_from_slice(b"[]");
+            rest.extend_from_slice(&json[member.array.end..]);
+            // As the codec: the rest read by serde, the array's text checked as UTF-8.
+            let utf8 = std::str::from_utf8(&json[member.array.clone()]).is_ok();
+            if utf8 && serde_json::from_slice::<serde_json::Value>(&rest).is_ok() {
+                let whole: serde_json::Value = serde_json::from_slice(&json).unwrap();
+                let array: serde_json::Value = serde_json::from_slice(&json[member.array]).unwrap();
+                prop_assert_eq!(&whole["audit"], &array);
+            }
+        }
+
         /// Against serde_json on damaged text: whatever array the scan accepts, serde
         /// reads as JSON, element by element, and the scan never panics.
         #[test]
@@ -333,6 +467,16 @@ mod tests {
                 prop_assert_eq!(array, serde_json::Value::Array(entries.clone()));
             }
         }
+    }
+
+    /// Object keys, among them ones that end like the member looked for.
+    fn any_key() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-z\"\\\\:\\[,]{1,6}",
+            Just("x\"audit".to_owned()),
+            Just("x\\".to_owned()),
+            Just(",\"audit\":[".to_owned()),
+        ]
     }
 
     fn any_json() -> impl Strategy<Value = serde_json::Value> {

@@ -6,9 +6,11 @@
 //! The log is found by [`super::json_scan`], which checks JSON's grammar without
 //! decoding: what it cuts out is JSON, kept and written back byte for byte; the rest of
 //! the record is decoded by serde; a record the scan refuses is decoded by serde whole
-//! (and refused by it when it is not JSON).
+//! (and refused by it when it is not JSON). A record as [`encode_account`] writes it
+//! ends with the log, which is found from the end; any other (a record of the release
+//! before, with the log between other fields) by scanning the members from the start.
 
-use super::json_scan::array_member;
+use super::json_scan::{array_member, last_array_member};
 use super::{AccountRecord, decode, encode, encoding_failed};
 use crate::account::AuditLog;
 use crate::ports::StoreError;
@@ -19,7 +21,10 @@ use crate::ports::StoreError;
 ///
 /// Errors: `Corrupt` as [`decode`], or when the audit log is not UTF-8.
 pub fn decode_account(bytes: &[u8], version: u16) -> Result<AccountRecord, StoreError> {
-    let Some(audit) = array_member(bytes, AUDIT_FIELD) else {
+    // Found from the end, the log is the record's own only once serde has read the rest
+    // as JSON (`last_array_member`), which `decode` below does.
+    let audit = last_array_member(bytes, AUDIT_FIELD).or_else(|| array_member(bytes, AUDIT_FIELD));
+    let Some(audit) = audit else {
         return decode(bytes, version);
     };
     let array = audit.array.clone();
