@@ -10,14 +10,21 @@ use crate::bench::stats::Summary;
 use crate::workspace::Workspace;
 
 /// The rows of the machine table: date (UTC), commit (marked when the tree has
-/// uncommitted changes), CPUs, CPU model, memory and kernel.
+/// uncommitted changes other than to the report a previous run wrote), CPUs, CPU model,
+/// memory and kernel.
 pub fn probe(ws: &Workspace) -> Vec<(&'static str, String)> {
     let git = |args: &[&str]| output(Command::new("git").args(args).current_dir(&ws.root));
-    let commit =
-        git(&["rev-parse", "--short", "HEAD"]).map(|c| match git(&["status", "--porcelain"]) {
-            Some(_) => format!("{c} (with uncommitted changes)"),
-            None => c,
-        });
+    let changes = [
+        "status",
+        "--porcelain",
+        "--",
+        ".",
+        ":(exclude)BENCHMARKS.md",
+    ];
+    let commit = git(&["rev-parse", "--short", "HEAD"]).map(|c| match git(&changes) {
+        Some(_) => format!("{c} (with uncommitted changes)"),
+        None => c,
+    });
     let memory = field("/proc/meminfo", "MemTotal")
         .and_then(|v| v.trim_end_matches("kB").trim().parse::<f64>().ok())
         .map(|kib| format!("{:.1} GiB", kib / (1024.0 * 1024.0)));
