@@ -370,26 +370,12 @@ mod tests {
         fn from_the_end_is_the_objects_own_member_once_serde_reads_the_rest(
             before in proptest::collection::vec((any_key(), any_json()), 0..3),
             entries in proptest::collection::vec(any_json(), 0..4),
-            damage in proptest::collection::vec((any::<prop::sample::Index>(), 0u8..4, any::<u8>()), 1..4),
+            damage in proptest::collection::vec((any::<prop::sample::Index>(), 0u8..5, any::<u8>()), 1..4),
         ) {
             let mut object: serde_json::Map<_, _> = before.into_iter().collect();
             object.remove("audit");
             object.insert("audit".into(), serde_json::Value::Array(entries));
-            let mut json = serde_json::to_vec(&object).unwrap();
-            for (at, how, byte) in damage {
-                let i = at.index(json.len());
-                let bytes = b"\"\\[]{},:a";
-                let byte = bytes[usize::from(byte) % bytes.len()];
-                match how {
-                    0 => json.insert(i, byte),
-                    1 => drop(json.remove(i)),
-                    2 => json[i] = byte,
-                    _ => json.truncate(i),
-                }
-                if json.is_empty() {
-                    return Ok(());
-                }
-            }
+            let json = damaged(serde_json::to_vec(&object).unwrap(), damage, b"\"\\[]{},:a");
             let Some(member) = last_array_member(&json, "audit") else {
                 return Ok(());
             };
@@ -413,22 +399,7 @@ mod tests {
             damage in proptest::collection::vec((any::<prop::sample::Index>(), 0u8..5, any::<u8>()), 1..4),
         ) {
             let object = serde_json::json!({ "v": 3, "audit": entries, "z": [1, "x"] });
-            let mut json = serde_json::to_vec(&object).unwrap();
-            for (at, how, byte) in damage {
-                let (i, j) = (at.index(json.len()), at.index(json.len() / 2 + 1));
-                let bytes = b"\"\\[]{},: e-.0u\x01";
-                let byte = bytes[usize::from(byte) % bytes.len()];
-                match how {
-                    0 => json.insert(i, byte),
-                    1 => drop(json.remove(i)),
-                    2 => json[i] = byte,
-                    3 => json.truncate(i),
-                    _ => json.swap(i, j),
-                }
-                if json.is_empty() {
-                    return Ok(());
-                }
-            }
+            let json = damaged(serde_json::to_vec(&object).unwrap(), damage, b"\"\\[]{},: e-.0u\x01");
             if let Some(member) = array_member(&json, "audit") {
                 let array = &json[member.array.clone()];
                 prop_assert!(serde_json::from_slice::<serde::de::IgnoredAny>(array).is_ok());
@@ -468,6 +439,30 @@ mod tests {
                 prop_assert_eq!(array, serde_json::Value::Array(entries.clone()));
             }
         }
+    }
+
+    /// `json` damaged at each index in turn: a byte of `bytes` inserted, a byte removed
+    /// or replaced, the text cut there, or two bytes swapped (by `how` modulo 5).
+    fn damaged(
+        mut json: Vec<u8>,
+        damage: Vec<(prop::sample::Index, u8, u8)>,
+        bytes: &[u8],
+    ) -> Vec<u8> {
+        for (at, how, byte) in damage {
+            if json.is_empty() {
+                break;
+            }
+            let (i, j) = (at.index(json.len()), at.index(json.len() / 2 + 1));
+            let byte = bytes[usize::from(byte) % bytes.len()];
+            match how % 5 {
+                0 => json.insert(i, byte),
+                1 => drop(json.remove(i)),
+                2 => json[i] = byte,
+                3 => json.truncate(i),
+                _ => json.swap(i, j),
+            }
+        }
+        json
     }
 
     /// Object keys, among them ones that end like the member looked for.
