@@ -351,7 +351,9 @@ mod tests {
             before in proptest::collection::vec((any_key(), any_json()), 0..4),
             entries in proptest::collection::vec(any_json(), 0..6),
         ) {
-            let mut json = serde_json::to_string(&before.into_iter().collect::<serde_json::Map<_, _>>()).unwrap();
+            let mut object: serde_json::Map<_, _> = before.into_iter().collect();
+            object.remove("audit");
+            let mut json = serde_json::to_string(&object).unwrap();
             json.pop();
             if json.len() > 1 {
                 json.push(',');
