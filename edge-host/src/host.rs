@@ -1,7 +1,7 @@
 //! The per-request host state (the `T` of `Store<T>`) and what all requests share.
 
 use crate::kv::{KvError, KvStore};
-use crate::kv_writer::{Done, Write};
+use crate::kv_writer::{Done, Mark, Write};
 use crate::variables::Variables;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -32,6 +32,8 @@ pub struct HostState {
     http: WasiHttpCtx,
     pub(crate) limits: StoreLimits,
     pub(crate) shared: Shared,
+    /// The key-value entry this request read or wrote last ([`crate::wasi_kv`]).
+    pub(crate) kv_seen: Option<crate::wasi_kv::Seen>,
 }
 
 impl HostState {
@@ -52,6 +54,7 @@ impl HostState {
                 .memory_size(MAX_MEMORY_BYTES)
                 .build(),
             shared,
+            kv_seen: None,
         }
     }
 }
@@ -94,8 +97,20 @@ impl HostState {
         &self,
         write: Write,
     ) -> impl Future<Output = Result<Done, KvError>> + Send + 'static {
-        let pending = self.shared.kv.submit(write);
-        async move { logged(pending.await) }
+        self.kv_commit(write).1
+    }
+
+    /// [`HostState::kv_write`], with the mark of a write committed at once, alone
+    /// ([`KvStore::submit`]).
+    pub(crate) fn kv_commit(
+        &self,
+        write: Write,
+    ) -> (
+        Option<Mark>,
+        impl Future<Output = Result<Done, KvError>> + Send + 'static,
+    ) {
+        let (alone, pending) = self.shared.kv.submit(write);
+        (alone, async move { logged(pending.await) })
     }
 }
 

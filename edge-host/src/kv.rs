@@ -117,7 +117,17 @@ impl KvStore {
     /// Commits `write` (at once on this thread when no commit is under way, for one
     /// flush; else in the next group); completes once it is durable. The component's
     /// key-value calls use this; the typed, blocking writes above are for tests.
-    pub fn submit(&self, write: Write) -> impl Future<Output = Result<Done, KvError>> + use<> {
+    ///
+    /// Also answers the mark of a write committed at once, alone
+    /// ([`Writer::submit`]): while [`KvStore::unchanged_since`] holds for it, what the
+    /// write stored is what is stored.
+    pub fn submit(
+        &self,
+        write: Write,
+    ) -> (
+        Option<Mark>,
+        impl Future<Output = Result<Done, KvError>> + use<>,
+    ) {
         self.writer.submit(write)
     }
 

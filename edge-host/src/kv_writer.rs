@@ -167,16 +167,29 @@ impl Writer {
     /// Applies `write` now when no commit is under way (blocking this thread for its
     /// one flush), else queues it for the next group; the future completes once it is
     /// durable (or failed), without a thread of its own.
-    pub fn submit(&self, write: Write) -> impl Future<Output = Result<Done, KvError>> + use<> {
+    ///
+    /// Also answers, for a write committed at once, the mark of the moment its commit
+    /// ended — it was the commit's only write — so while [`Writer::unchanged_since`]
+    /// holds for that mark, what the write stored is what is stored.
+    pub fn submit(
+        &self,
+        write: Write,
+    ) -> (
+        Option<Mark>,
+        impl Future<Output = Result<Done, KvError>> + use<>,
+    ) {
         let (reply, answer) = oneshot::channel();
         let queued = self.enqueue_or_commit(write, reply);
-        async move {
+        let alone = queued.as_ref().ok().copied().flatten();
+        (alone, async move {
             queued?;
             answer.await.map_err(|_| stopped())?
-        }
+        })
     }
 
-    fn enqueue_or_commit(&self, write: Write, reply: Reply) -> Result<(), KvError> {
+    /// Commits `write` at once, alone, when no commit is under way, and answers the
+    /// mark of the moment that commit ended; else queues it (`None`).
+    fn enqueue_or_commit(&self, write: Write, reply: Reply) -> Result<Option<Mark>, KvError> {
         let shared = &*self.shared;
         let mut queue = shared.lock_queue();
         if queue.stopping {
@@ -184,13 +197,14 @@ impl Writer {
         }
         if queue.committer != Committer::Idle {
             queue.waiting.push((write, reply));
-            return Ok(());
+            return Ok(None);
         }
         queue.committer = Committer::Caller;
         drop(queue);
         let _end = CallerCommit(shared);
         shared.commit(vec![(write, reply)]);
-        Ok(())
+        // No other commit can have begun: writes arriving meanwhile wait until `_end`.
+        Ok(self.mark())
     }
 
     /// Queues `write` and waits until it is durable (or failed). Blocking: not for an
@@ -481,10 +495,15 @@ mod tests {
     fn a_write_to_an_idle_store_is_durable_when_submit_returns() {
         let (_dir, writer) = fresh_writer("idle");
         let (reply, mut answer) = oneshot::channel();
-        writer.enqueue_or_commit(set("a"), reply).unwrap();
+        let alone = writer.enqueue_or_commit(set("a"), reply).unwrap();
         // Committed on this thread: answered before anyone else ran.
         assert!(matches!(answer.try_recv(), Ok(Ok(Done::Written))));
         assert_eq!((writer.writes(), writer.commits()), (1, 1));
+        // With the mark of the moment its commit ended, which holds until the next one.
+        let alone = alone.expect("committed alone, at once");
+        assert!(writer.unchanged_since(alone));
+        writer.write(set("b")).unwrap();
+        assert!(!writer.unchanged_since(alone));
     }
 
     #[test]
@@ -523,7 +542,8 @@ mod tests {
             .into_iter()
             .map(|key| {
                 let (reply, answer) = oneshot::channel();
-                writer.enqueue_or_commit(set(key), reply).unwrap();
+                let alone = writer.enqueue_or_commit(set(key), reply).unwrap();
+                assert_eq!(alone, None, "queued: committed in a group, later");
                 answer
             })
             .collect();
