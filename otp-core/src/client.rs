@@ -12,7 +12,7 @@
 //!   whatever the client chose to send).
 
 use core::fmt;
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// A client address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,11 +35,22 @@ impl ClientAddress {
         self.0
     }
 
+    /// The address as text, as [`fmt::Display`] writes it (IPv4 dotted decimal,
+    /// `192.0.2.1`; IPv6 as RFC 5952 §4 recommends). An IPv4 address is written octet by
+    /// octet: through `Display` it costs ~4 k instructions in the component, and a
+    /// sign-in writes it twice (throttle subject, audit event).
+    pub fn text(&self) -> String {
+        match self.0 {
+            IpAddr::V4(v4) => ipv4_text(v4),
+            IpAddr::V6(v6) => v6.to_string(),
+        }
+    }
+
     /// What the per-address limits count under: the IPv4 address, or the IPv6 /64
     /// written as `2001:db8:1:2::/64`.
     pub fn throttle_subject(&self) -> String {
         match self.0 {
-            IpAddr::V4(v4) => v4.to_string(),
+            IpAddr::V4(v4) => ipv4_text(v4),
             IpAddr::V6(v6) => {
                 let s = v6.segments();
                 let prefix = Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
@@ -47,6 +58,18 @@ impl ClientAddress {
             }
         }
     }
+}
+
+/// `a.b.c.d` (RFC 791's dotted decimal, as `Ipv4Addr`'s `Display`).
+fn ipv4_text(v4: Ipv4Addr) -> String {
+    let mut text = String::with_capacity("255.255.255.255".len());
+    for (index, octet) in v4.octets().into_iter().enumerate() {
+        if index > 0 {
+            text.push('.');
+        }
+        text.push_str(itoa::Buffer::new().format(octet));
+    }
+    text
 }
 
 impl From<IpAddr> for ClientAddress {

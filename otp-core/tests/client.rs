@@ -67,3 +67,40 @@ fn forwarded_for_is_believed_only_from_trusted_proxies() {
     assert!(TrustedProxies::parse("10.0.0.0/33").is_err());
     assert!(TrustedProxies::parse("proxy.internal").is_err());
 }
+
+mod text {
+    use super::*;
+    use otp_core::config::origin_of;
+    use proptest::prelude::*;
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+    proptest! {
+        /// The address as text is what std's `Display` writes (RFC 5952 for IPv6), and an
+        /// IPv4 address is its own throttle subject.
+        #[test]
+        fn the_text_of_an_address_is_what_display_writes(v4 in any::<u32>(), v6 in any::<u128>()) {
+            let v4 = Ipv4Addr::from(v4);
+            let four = ClientAddress::from(IpAddr::V4(v4));
+            prop_assert_eq!(four.text(), v4.to_string());
+            prop_assert_eq!(four.throttle_subject(), v4.to_string());
+            let six = ClientAddress::from(IpAddr::V6(Ipv6Addr::from(v6)));
+            prop_assert_eq!(six.text(), six.to_string());
+        }
+
+        /// The origin of an http(s) URL is the one the WHATWG URL Standard serialises (as
+        /// the `url` crate does): scheme and host lower-case, the scheme's default port
+        /// left out.
+        #[test]
+        fn the_origin_of_a_url_is_the_url_standards(
+            scheme in "[hH][tT][tT][pP][sS]?",
+            host in "[a-zA-Z][a-zA-Z0-9]{0,9}(\\.[a-zA-Z][a-zA-Z0-9]{0,9}){0,3}",
+            port in prop::option::of(prop_oneof![Just(80u16), Just(443u16), any::<u16>()]),
+            rest in "(/[a-zA-Z0-9]{0,8}){0,2}(\\?[a-z]{0,4})?(#[a-z]{0,4})?",
+        ) {
+            let port = port.map(|p| format!(":{p}")).unwrap_or_default();
+            let text = format!("{scheme}://{host}{port}{rest}");
+            let standard = url::Url::parse(&text).unwrap().origin().ascii_serialization();
+            prop_assert_eq!(origin_of(&text), standard);
+        }
+    }
+}

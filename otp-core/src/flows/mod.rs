@@ -285,7 +285,7 @@ impl Service<'_> {
         account.audit.push(&AuditEvent {
             at_ms: self.now_ms(),
             kind,
-            client: self.client.map(|c| c.to_string()),
+            client: self.client.map(|c| c.text()),
             detail,
         });
     }

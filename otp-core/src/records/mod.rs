@@ -59,7 +59,7 @@ pub const OPS_KEEP: usize = 16;
 
 /// Key of an account record.
 pub fn account_key(id: &str) -> String {
-    format!("account/{id}")
+    ["account/", id].concat()
 }
 /// Key of the e-mail → account id index.
 pub fn email_key(email: &Email) -> String {
@@ -75,7 +75,9 @@ pub fn sms_key(provider_id: &str) -> String {
 }
 /// Counter of `kind` events of `subject` in fixed window number `window`.
 pub fn count_key(kind: &str, subject: &str, window: u64) -> String {
-    format!("count/{kind}/{subject}/{window}")
+    // Not `format!`: ~2.6 k instructions a key in the component, three keys a gate.
+    let mut digits = itoa::Buffer::new();
+    ["count/", kind, "/", subject, "/", digits.format(window)].concat()
 }
 /// Prefix of the keys of store conformance run `run` ([`crate::contract`]).
 pub fn contract_prefix(run: &str) -> String {

@@ -43,7 +43,7 @@ pub fn password_throttle_key(email_hash: &str) -> String {
 /// Key of a v1 window record: `throttle/{kind}/{subject}` (`address`,
 /// `recovery-address`, `sms-phone`, `recovery-email`).
 pub fn window_key(kind: &str, subject: &str) -> String {
-    format!("throttle/{kind}/{subject}")
+    ["throttle/", kind, "/", subject].concat()
 }
 
 /// v1 OTP state; sealed secrets in standard Base64.
