@@ -395,9 +395,9 @@ mod tests {
         }
     }
 
-    /// A store shared by requests, and a connection to its file that writes past
-    /// edge-host (as another process would), so that a value answered without a read
-    /// shows.
+    /// A store shared by requests, holding `k` = `v1`, and a connection to its file
+    /// that writes past edge-host (as another process would), so that a value answered
+    /// without a read shows.
     fn store() -> (TempDir, Shared, rusqlite::Connection) {
         let dir = TempDir::new("wasi-kv");
         let path = dir.path().join(DB_FILE_NAME);
@@ -406,6 +406,7 @@ mod tests {
             vars: Arc::new(Variables::default()),
             web: "/nonexistent-web".into(),
         };
+        shared.kv.set("default", "k", b"v1").unwrap();
         (dir, shared, rusqlite::Connection::open(&path).unwrap())
     }
 
@@ -420,7 +421,6 @@ mod tests {
     #[test]
     fn a_cas_after_a_get_takes_the_value_read_until_edge_host_commits() {
         let (_dir, shared, outside) = store();
-        shared.kv.set("default", "k", b"v1").unwrap();
         let mut request = Request::new(&shared);
         assert_eq!(request.get("k").as_deref(), Some(&b"v1"[..]));
         write_past_edge_host(&outside, "k", b"outside");
@@ -436,7 +436,6 @@ mod tests {
     #[test]
     fn a_read_back_after_a_swap_committed_alone_finds_it_until_edge_host_commits() {
         let (_dir, shared, outside) = store();
-        shared.kv.set("default", "k", b"v1").unwrap();
         let mut request = Request::new(&shared);
         request.swap("k", b"mine");
         write_past_edge_host(&outside, "k", b"outside");
@@ -448,7 +447,6 @@ mod tests {
     #[test]
     fn another_requests_write_after_a_get_is_what_the_next_cas_finds_and_swaps_against() {
         let (_dir, shared, _outside) = store();
-        shared.kv.set("default", "k", b"v1").unwrap();
         let mut first = Request::new(&shared);
         assert_eq!(first.get("k").as_deref(), Some(&b"v1"[..]));
         Request::new(&shared).swap("k", b"second");
