@@ -310,7 +310,8 @@ fn host_section(md: &mut String, h: &HostResults) -> Written {
         md,
         "### Warm requests\n\n{} (`GET`) and otp-loadgen (the OTP step: the release-built \
          hyper/tokio client of xtask/loadgen) on 127.0.0.1, {RUNS} runs of {RUN_SECONDS} s \
-         per level (the OTP step: each run on a fresh data directory with its own prepared sign-ins, each sent once). \
+         per level, each `GET` run followed by an OTP run at the same level (the OTP step: \
+         each run on a fresh data directory with its own prepared sign-ins, each sent once). \
          Median over the runs (min–max). *CPU/request* is edge-host's CPU time (all threads) \
          per response.\n",
         crate::bench::loadgen::oha_version()
@@ -319,8 +320,9 @@ fn host_section(md: &mut String, h: &HostResults) -> Written {
     let [least, most] = SIGN_INS;
     writeln!(
         md,
-        "Sign-ins prepared per OTP run: {} ({HEADROOM} × the best `GET /api/time` rate × \
-         {RUN_SECONDS} s; at least {least}, at most {most}), written straight into edge-host's \
+        "Sign-ins prepared per OTP run: up to {} ({HEADROOM} × the rate of the `GET /api/time` \
+         run just before × {RUN_SECONDS} s; at least {least}, at most {most}), written straight \
+         into edge-host's \
          SQLite file with otp-core's record types: an account with active OTP (last accepted \
          step = current − 2), its e-mail index and one challenge each; the code sent is the \
          current step's.\n",
