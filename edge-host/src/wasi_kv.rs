@@ -61,10 +61,10 @@ impl HostState {
 
     /// Remember `value` as stored at `key` at mark `at` (`None`: forget; a commit was
     /// under way).
-    fn remember(&mut self, label: &str, key: &str, value: Option<Vec<u8>>, at: Option<Mark>) {
+    fn remember(&mut self, label: String, key: String, value: Option<Vec<u8>>, at: Option<Mark>) {
         self.kv_seen = at.map(|at| Seen {
-            label: label.to_owned(),
-            key: key.to_owned(),
+            label,
+            key,
             value,
             at,
         });
@@ -108,7 +108,7 @@ impl store::HostBucket for HostState {
             .await;
         Ok(match read {
             Ok((label, key, value)) => {
-                self.remember(&label, &key, value.clone(), read_at);
+                self.remember(label, key, value.clone(), read_at);
                 Ok(value)
             }
             Err(error) => Err(to_error(error)),
@@ -271,7 +271,7 @@ impl atomics::Host for HostState {
         });
         match pending.await {
             Ok(Done::Swap(CasOutcome::Swapped)) => {
-                self.remember(&label, &key, Some(written), alone);
+                self.remember(label, key, Some(written), alone);
                 Ok(Ok(()))
             }
             Ok(Done::Swap(CasOutcome::Conflict { current })) => {
