@@ -145,31 +145,37 @@ impl Scratch<'_> {
 /// `GET /api/time` (through oha).
 const TIME: Script = Script::Get("/api/time");
 
-/// The levels of `endpoint` at each of `connections`, [`RUNS`] runs each from
-/// `run(connections, run)`, announced as `what`.
-pub fn levels(
+/// The levels of each of `endpoints` at each of `connections`: [`RUNS`] rounds per
+/// level, each round `run(connections, round)` measuring one run of every endpoint in
+/// turn (so endpoints compared with each other are measured close together), announced
+/// as `what`. Answers every endpoint's levels in turn, the first endpoint's first.
+pub fn levels<const K: usize>(
     what: &str,
-    endpoint: Endpoint,
+    endpoints: [Endpoint; K],
     connections: &[u32],
-    mut run: impl FnMut(u32, usize) -> Result<Run>,
+    mut run: impl FnMut(u32, usize) -> Result<[Run; K]>,
 ) -> Result<Vec<Level>> {
-    let mut levels = Vec::new();
+    let mut levels: [Vec<Level>; K] = std::array::from_fn(|_| Vec::new());
     for &n in connections {
-        let mut runs = Vec::new();
+        let mut runs: [Vec<Run>; K] = std::array::from_fn(|_| Vec::new());
         for i in 0..RUNS {
             announce(format!(
-                "{what}, {n} connection(s), {RUN_SECONDS} s, run {}/{RUNS}",
+                "{what}, {n} connection(s), {RUN_SECONDS} s each, run {}/{RUNS}",
                 i + 1
             ));
-            runs.push(run(n, i)?);
+            for (k, measured) in run(n, i)?.into_iter().enumerate() {
+                runs[k].push(measured);
+            }
         }
-        levels.push(Level {
-            endpoint,
-            connections: n,
-            runs,
-        });
+        for ((endpoint, runs), levels) in endpoints.into_iter().zip(runs).zip(&mut levels) {
+            levels.push(Level {
+                endpoint,
+                connections: n,
+                runs,
+            });
+        }
     }
-    Ok(levels)
+    Ok(levels.concat())
 }
 
 /// Measures starts and load levels, and profiles the OTP step when it crosses a
@@ -215,33 +221,19 @@ fn time_and_otp_step(s: &Scratch, cache: &Path) -> Result<(Vec<Level>, usize)> {
     let host = s.start(&s.data_dir("time")?, cache, &[])?;
     announce("oha: 1 s warm-up of GET /api/time (not recorded)");
     loadgen::run(&host.base, 8, 1, TIME)?;
-    let (mut time, mut otp, mut most) = (Vec::new(), Vec::new(), 0);
-    for n in CONNECTIONS {
-        let mut runs = [Vec::new(), Vec::new()];
-        for i in 0..RUNS {
-            announce(format!(
-                "GET /api/time (oha), then POST /api/session/otp (otp-loadgen), \
-                 {n} connection(s), {RUN_SECONDS} s each, run {}/{RUNS}",
-                i + 1
-            ));
-            let get = measured(&host, n, TIME)?;
-            let sign_ins = (get.rps() * RUN_SECONDS as f64 * HEADROOM).ceil() as usize;
-            let sign_ins = sign_ins.clamp(SIGN_INS[0], SIGN_INS[1]);
-            most = most.max(sign_ins);
-            runs[0].push(get);
-            runs[1].push(otp_step_run(s, cache, n, &format!("c{n}r{i}"), sign_ins)?);
-        }
-        let [get, step] = runs;
-        let level = |endpoint, runs| Level {
-            endpoint,
-            connections: n,
-            runs,
-        };
-        time.push(level(Endpoint::Time, get));
-        otp.push(level(Endpoint::OtpStep, step));
-    }
+    let mut most = 0;
+    let what = "GET /api/time (oha), then POST /api/session/otp (otp-loadgen)";
+    let endpoints = [Endpoint::Time, Endpoint::OtpStep];
+    let levels = levels(what, endpoints, &CONNECTIONS, |n, i| {
+        let get = measured(&host, n, TIME)?;
+        let sign_ins = (get.rps() * RUN_SECONDS as f64 * HEADROOM).ceil() as usize;
+        let sign_ins = sign_ins.clamp(SIGN_INS[0], SIGN_INS[1]);
+        most = most.max(sign_ins);
+        let step = otp_step_run(s, cache, n, &format!("c{n}r{i}"), sign_ins)?;
+        Ok([get, step])
+    })?;
     host::stop(host)?;
-    Ok(([time, otp].concat(), most))
+    Ok((levels, most))
 }
 
 /// One start: time to listening, then two `GET /api/time`, then stop.

@@ -322,10 +322,9 @@ fn host_section(md: &mut String, h: &HostResults) -> Written {
         md,
         "Sign-ins prepared per OTP run: up to {} ({HEADROOM} × the rate of the `GET /api/time` \
          run just before × {RUN_SECONDS} s; at least {least}, at most {most}), written straight \
-         into edge-host's \
-         SQLite file with otp-core's record types: an account with active OTP (last accepted \
-         step = current − 2), its e-mail index and one challenge each; the code sent is the \
-         current step's.\n",
+         into edge-host's SQLite file with otp-core's record types: an account with active OTP \
+         (last accepted step = current − 2), its e-mail index and one challenge each; the code \
+         sent is the current step's.\n",
         h.sign_ins
     )
 }

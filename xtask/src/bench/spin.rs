@@ -66,17 +66,19 @@ pub fn run(ws: &Workspace, scratch: &Path) -> Result<SpinOutcome> {
     loadgen::run(&app.base, 1, 1, get.clone())?;
     let run = |n, script| loadgen::run(&app.base, n, RUN_SECONDS, script);
     let what = "client on Spin: GET /api/time";
-    let mut levels = load::levels(what, Endpoint::Time, &[1], |n, _| run(n, get.clone()))?;
+    let mut levels = load::levels(what, [Endpoint::Time], &[1], |n, _| {
+        Ok([run(n, get.clone())?])
+    })?;
     let mut prepared = prepared.into_iter();
     let what = "client on Spin: POST /api/session/otp";
     levels.extend(load::levels(
         what,
-        Endpoint::OtpStep,
+        [Endpoint::OtpStep],
         &[1, BUSY],
         |n, _| {
             let sign_ins = prepared.next().expect("prepared for every run");
             let bodies = state::otp_bodies(&sign_ins, ::tests::unix_now() * 1000)?;
-            run(n, Script::OtpStep(bodies))
+            Ok([run(n, Script::OtpStep(bodies))?])
         },
     )?);
     drop(app);
