@@ -156,11 +156,12 @@ pub fn levels<const K: usize>(
     mut run: impl FnMut(u32, usize) -> Result<[Run; K]>,
 ) -> Result<Vec<Level>> {
     let mut levels: [Vec<Level>; K] = std::array::from_fn(|_| Vec::new());
+    let each = if K > 1 { " each" } else { "" };
     for &n in connections {
         let mut runs: [Vec<Run>; K] = std::array::from_fn(|_| Vec::new());
         for i in 0..RUNS {
             announce(format!(
-                "{what}, {n} connection(s), {RUN_SECONDS} s each, run {}/{RUNS}",
+                "{what}, {n} connection(s), {RUN_SECONDS} s{each}, run {}/{RUNS}",
                 i + 1
             ));
             for (k, measured) in run(n, i)?.into_iter().enumerate() {
@@ -175,7 +176,7 @@ pub fn levels<const K: usize>(
             });
         }
     }
-    Ok(levels.concat())
+    Ok(levels.into_iter().flatten().collect())
 }
 
 /// Measures starts and load levels, and profiles the OTP step when it crosses a
